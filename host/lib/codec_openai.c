@@ -1,0 +1,304 @@
+/* codec_openai.c: OpenAI chat completions, the lingua franca. Builds
+ * requests, parses whole responses, stream chunks, model lists and error
+ * bodies. Uses json-c directly: this is the hot path of every stream. */
+#include "codec_openai.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "hostapi.h"
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v))
+        return v;
+    return NULL;
+}
+
+static const char *get_str(json_object *o, const char *key, size_t *len)
+{
+    json_object *v = get(o, key);
+    if (!v || !json_object_is_type(v, json_type_string))
+        return NULL;
+    if (len)
+        *len = (size_t)json_object_get_string_len(v);
+    return json_object_get_string(v);
+}
+
+static long get_long(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    if (!v || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+        return -1;
+    return (long)json_object_get_int64(v);
+}
+
+static llmh_finish finish_from(const char *s)
+{
+    if (!s)
+        return LLMH_FINISH_NONE;
+    if (!strcmp(s, "stop") || !strcmp(s, "end_turn") || !strcmp(s, "eos"))
+        return LLMH_FINISH_STOP;
+    if (!strcmp(s, "length") || !strcmp(s, "max_tokens"))
+        return LLMH_FINISH_LENGTH;
+    if (!strcmp(s, "tool_calls") || !strcmp(s, "function_call"))
+        return LLMH_FINISH_TOOL_CALLS;
+    if (!strcmp(s, "content_filter"))
+        return LLMH_FINISH_CONTENT_FILTER;
+    return LLMH_FINISH_OTHER;
+}
+
+static llmh_status build_chat(const llmh_call *c, const llmh_chat_params *p, llmh_http_req *req,
+                              llmh_error *err)
+{
+    (void)err;
+    const llmh_host *h = c->host;
+    h->req_set(req, "POST", "/chat/completions");
+    h->req_header(req, "Content-Type", "application/json", 0);
+    if (c->api_key) {
+        char *auth = llmh_sprintf("Bearer %s", c->api_key);
+        h->req_header(req, "Authorization", auth, 1);
+        explicit_bzero(auth, strlen(auth));
+        free(auth);
+    }
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "model", json_object_new_string(p->model ? p->model : ""));
+    json_object *msgs = json_object_new_array();
+    for (size_t i = 0; i < p->n_messages; i++) {
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "role", json_object_new_string(p->messages[i].role));
+        json_object_object_add(m, "content", json_object_new_string(p->messages[i].content));
+        json_object_array_add(msgs, m);
+    }
+    json_object_object_add(body, "messages", msgs);
+    if (p->has_temperature)
+        json_object_object_add(body, "temperature", json_object_new_double(p->temperature));
+    if (p->max_tokens > 0)
+        json_object_object_add(body, "max_tokens", json_object_new_int64(p->max_tokens));
+    if (p->n_stop) {
+        json_object *stop = json_object_new_array();
+        for (size_t i = 0; i < p->n_stop; i++)
+            json_object_array_add(stop, json_object_new_string(p->stop[i]));
+        json_object_object_add(body, "stop", stop);
+    }
+    json_object_object_add(body, "stream", json_object_new_boolean(p->stream ? 1 : 0));
+    if (p->stream) {
+        json_object *so = json_object_new_object();
+        json_object_object_add(so, "include_usage", json_object_new_boolean(1));
+        json_object_object_add(body, "stream_options", so);
+    }
+    h->req_body(req, (llmh_json *)body);
+    return LLMH_OK;
+}
+
+static void take_usage(json_object *usage, llmh_chat_out *out)
+{
+    if (!usage || !json_object_is_type(usage, json_type_object))
+        return;
+    long pt = get_long(usage, "prompt_tokens"), ct = get_long(usage, "completion_tokens");
+    if (pt >= 0)
+        out->usage.prompt_tokens = pt;
+    if (ct >= 0)
+        out->usage.completion_tokens = ct;
+}
+
+/* Reasoning arrives as reasoning_content (DeepSeek, vLLM, LM Studio) or
+ * reasoning (OpenRouter, newer servers). */
+static void take_text(json_object *msg, llmh_chat_out *out)
+{
+    size_t n = 0;
+    const char *s = get_str(msg, "reasoning_content", &n);
+    if (!s)
+        s = get_str(msg, "reasoning", &n);
+    if (s && n)
+        llmh_buf_append(&out->reasoning, s, n);
+    s = get_str(msg, "content", &n);
+    if (s && n)
+        llmh_buf_append(&out->content, s, n);
+}
+
+static llmh_status error_in_body(json_object *o, llmh_error *err)
+{
+    json_object *e = get(o, "error");
+    if (!e)
+        return LLMH_OK;
+    const char *msg = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+                                                               : get_str(e, "message", NULL);
+    return llmh_error_set(err, LLMH_E_SERVER, 0, "server sent an error: %s",
+                                 msg ? msg : json_object_to_json_string(e));
+}
+
+static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, llmh_chat_out *out,
+                              llmh_error *err)
+{
+    (void)c;
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return llmh_error_set(err, LLMH_E_PROTOCOL, 0,
+                                     "the response is not a JSON object");
+    }
+    llmh_status st = error_in_body(o, err);
+    if (st != LLMH_OK) {
+        json_object_put(o);
+        return st;
+    }
+    json_object *choices = get(o, "choices");
+    json_object *c0 = (choices && json_object_is_type(choices, json_type_array) &&
+                       json_object_array_length(choices) > 0)
+                          ? json_object_array_get_idx(choices, 0)
+                          : NULL;
+    json_object *msg = get(c0, "message");
+    if (!msg) {
+        json_object_put(o);
+        return llmh_error_set(err, LLMH_E_PROTOCOL, 0,
+                                     "the response has no choices[0].message");
+    }
+    take_text(msg, out);
+    out->finish = finish_from(get_str(c0, "finish_reason", NULL));
+    take_usage(get(o, "usage"), out);
+    json_object_put(o);
+    return LLMH_OK;
+}
+
+static __thread json_tokener *event_tok;
+
+static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, llmh_chat_out *out,
+                               int *done, llmh_error *err)
+{
+    (void)c;
+    if (ev->len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+        *done = 1;
+        return LLMH_OK;
+    }
+    if (!event_tok)
+        event_tok = json_tokener_new();
+    else
+        json_tokener_reset(event_tok);
+    json_object *o = json_tokener_parse_ex(event_tok, ev->data, (int)ev->len);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return llmh_error_set(err, LLMH_E_PROTOCOL, 0,
+                                     "a stream event is not a JSON object");
+    }
+    llmh_status st = error_in_body(o, err);
+    if (st == LLMH_OK) {
+        json_object *choices = get(o, "choices");
+        if (choices && json_object_is_type(choices, json_type_array) &&
+            json_object_array_length(choices) > 0) {
+            json_object *c0 = json_object_array_get_idx(choices, 0);
+            take_text(get(c0, "delta"), out);
+            llmh_finish f = finish_from(get_str(c0, "finish_reason", NULL));
+            if (f != LLMH_FINISH_NONE)
+                out->finish = f;
+        }
+        take_usage(get(o, "usage"), out);
+    }
+    json_object_put(o);
+    return st;
+}
+
+static llmh_status build_models(const llmh_call *c, llmh_http_req *req, llmh_error *err)
+{
+    (void)err;
+    c->host->req_set(req, "GET", "/models");
+    if (c->api_key) {
+        char *auth = llmh_sprintf("Bearer %s", c->api_key);
+        c->host->req_header(req, "Authorization", auth, 1);
+        explicit_bzero(auth, strlen(auth));
+        free(auth);
+    }
+    return LLMH_OK;
+}
+
+static llmh_status parse_models(const llmh_call *c, const char *body, size_t len,
+                                llmh_models_out *out, llmh_error *err)
+{
+    (void)c;
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    json_object *data = get(o, "data");
+    if (!data)
+        data = get(o, "models"); /* some servers use this name */
+    if (!data || !json_object_is_type(data, json_type_array)) {
+        json_object_put(o);
+        return llmh_error_set(err, LLMH_E_PROTOCOL, 0,
+                                     "the model list has no \"data\" array");
+    }
+    for (size_t i = 0; i < json_object_array_length(data); i++) {
+        json_object *m = json_object_array_get_idx(data, i);
+        const char *id = get_str(m, "id", NULL);
+        if (!id)
+            continue;
+        long ctx = get_long(m, "context_length");
+        if (ctx < 0)
+            ctx = get_long(m, "max_model_len");
+        if (ctx < 0)
+            ctx = get_long(m, "context_window");
+        c->host->models_add(out, id, get_str(m, "name", NULL), ctx > 0 ? ctx : 0);
+    }
+    json_object_put(o);
+    return LLMH_OK;
+}
+
+int llmh_openai_error_message(const char *body, size_t len, char *buf, size_t size)
+{
+    if (!body || !len)
+        return 0;
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    const char *msg = NULL;
+    json_object *e = get(o, "error");
+    if (e && json_object_is_type(e, json_type_string))
+        msg = json_object_get_string(e);
+    else if (e)
+        msg = get_str(e, "message", NULL);
+    if (!msg)
+        msg = get_str(o, "message", NULL);
+    if (!msg)
+        msg = get_str(o, "detail", NULL);
+    int found = msg && *msg;
+    if (found)
+        snprintf(buf, size, "%s", msg);
+    json_object_put(o);
+    return found;
+}
+
+static int mentions_context(const char *s)
+{
+    return s && (strstr(s, "context length") || strstr(s, "context_length") ||
+                 strstr(s, "maximum context") || strstr(s, "too many tokens") ||
+                 strstr(s, "context window"));
+}
+
+static void classify_error(const llmh_call *c, int status, const char *body, size_t len,
+                           llmh_error *err)
+{
+    (void)c;
+    (void)status;
+    char msg[LLMH_ERROR_MSG_MAX];
+    if (!llmh_openai_error_message(body, len, msg, sizeof msg))
+        return;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    if ((err->code == LLMH_E_BAD_REQUEST || err->code == LLMH_E_SERVER) && mentions_context(msg))
+        err->code = LLMH_E_CONTEXT_LENGTH;
+}
+
+const llmh_codec llmh_codec_openai = {
+    .struct_size = sizeof(llmh_codec),
+    .build_chat = build_chat,
+    .parse_chat = parse_chat,
+    .parse_event = parse_event,
+    .build_models = build_models,
+    .parse_models = parse_models,
+    .classify_error = classify_error,
+    .build_probe = NULL,
+};

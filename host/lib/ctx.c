@@ -1,0 +1,124 @@
+/* ctx.c: the embedding API's context: settings, plugins, providers. */
+#include "ctx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "hostapi.h"
+#include "provider.h"
+#include "util.h"
+#include "version.h"
+
+const char *llmh_version(void) { return LLMH_VERSION_STRING; }
+
+llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *err)
+{
+    llmh_error_clear(err);
+    *out = NULL;
+    llmh_options o;
+    memset(&o, 0, sizeof o);
+    if (opts)
+        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    llmh_ctx *ctx = llmh_xcalloc(1, sizeof *ctx);
+    ctx->settings = llmh_settings_new();
+    if (!o.no_config) {
+        llmh_status st = llmh_settings_load(ctx->settings, o.config_file, err);
+        if (st != LLMH_OK) {
+            llmh_settings_free(ctx->settings);
+            free(ctx);
+            return st;
+        }
+    }
+    ctx->registry = llmh_registry_new(ctx->settings);
+    if (o.plugin_path)
+        llmh_registry_set_cli_path(ctx->registry, o.plugin_path);
+    *out = ctx;
+    return LLMH_OK;
+}
+
+void llmh_ctx_free(llmh_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    llmh_registry_free(ctx->registry);
+    llmh_settings_free(ctx->settings);
+    free(ctx);
+}
+
+void llmh_ctx_load_plugins(llmh_ctx *ctx)
+{
+    if (ctx->plugins_loaded)
+        return;
+    ctx->plugins_loaded = 1;
+    llmh_host_set_global_settings(ctx->settings);
+    llmh_registry_load(ctx->registry);
+    llmh_settings_warn_unknown(ctx->settings);
+}
+
+llmh_status llmh_set(llmh_ctx *ctx, const char *key, const char *value, llmh_error *err)
+{
+    if (!ctx || !key || !*key || !value)
+        return llmh_error_set(err, LLMH_E_INVALID, 0, "llmh_set needs a key and a value");
+    return llmh_settings_set(ctx->settings, key, value, LLMH_SRC_CLI);
+}
+
+const char *llmh_get(llmh_ctx *ctx, const char *key)
+{
+    return ctx && key ? llmh_settings_get(ctx->settings, key, NULL) : NULL;
+}
+
+size_t llmh_plugin_count(llmh_ctx *ctx)
+{
+    llmh_ctx_load_plugins(ctx);
+    return llmh_registry_plugin_count(ctx->registry);
+}
+
+llmh_status llmh_plugin_get(llmh_ctx *ctx, size_t i, llmh_plugin_info *out)
+{
+    llmh_ctx_load_plugins(ctx);
+    const llmh_plugin_rec *p = llmh_registry_plugin(ctx->registry, i);
+    if (!p)
+        return LLMH_E_INVALID;
+    out->name = p->name;
+    out->path = p->path;
+    out->version = p->version ? p->version : "";
+    out->loaded = p->gate == LLMH_GATE_OK;
+    out->gate = (int)p->gate;
+    out->reason = p->reason;
+    return LLMH_OK;
+}
+
+size_t llmh_provider_count(llmh_ctx *ctx)
+{
+    llmh_ctx_load_plugins(ctx);
+    return llmh_registry_provider_count(ctx->registry);
+}
+
+llmh_status llmh_provider_get(llmh_ctx *ctx, size_t i, llmh_provider_info *out)
+{
+    llmh_ctx_load_plugins(ctx);
+    const llmh_provider_rec *pr = llmh_registry_provider(ctx->registry, i);
+    if (!pr)
+        return LLMH_E_INVALID;
+    out->key = pr->p->key;
+    out->display_name = pr->p->display_name;
+    out->kind = llmh_kind_name(pr->p->kind);
+    out->plugin = pr->plugin ? pr->plugin->name : NULL;
+    out->api_key_set = llmh_provider_api_key(ctx->settings, pr->p) != NULL;
+    return LLMH_OK;
+}
+
+char *llmh_provider_base_url(llmh_ctx *ctx, const char *key, llmh_error *err)
+{
+    llmh_ctx_load_plugins(ctx);
+    const llmh_provider_rec *pr = llmh_registry_find(ctx->registry, key);
+    if (!pr) {
+        llmh_error_set(err, LLMH_E_INVALID, 0, "unknown provider \"%s\"", key);
+        return NULL;
+    }
+    char *url = NULL;
+    if (llmh_provider_resolve_url(ctx->settings, pr->p, &url, err) != LLMH_OK)
+        return NULL;
+    return url;
+}

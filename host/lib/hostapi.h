@@ -1,0 +1,70 @@
+/* hostapi.h: the objects behind the opaque types of plugin.h, and the host
+ * services table (internal). */
+#ifndef LLMH_HOSTAPI_H
+#define LLMH_HOSTAPI_H
+
+#include <json-c/json.h>
+#include <llmhost/plugin.h>
+
+#include "settings.h"
+#include "util.h"
+
+typedef struct llmh_header {
+    char *name;
+    char *value;
+    int secret;
+} llmh_header;
+
+struct llmh_http_req {
+    char *method;        /* "GET", "POST" */
+    char *url;           /* absolute */
+    const char *base_url;/* borrowed from the call, for joining */
+    llmh_header *headers;
+    size_t n_headers;
+    json_object *body;   /* NULL: no body */
+};
+
+struct llmh_chat_out {
+    llmh_buf content;
+    llmh_buf reasoning;
+    llmh_finish finish;
+    llmh_usage usage;
+};
+
+typedef struct llmh_model_detail {
+    char *key, *value;
+} llmh_model_detail;
+
+typedef struct llmh_model_entry {
+    char *id;
+    char *label;
+    long context_length;
+    llmh_model_detail *details;
+    size_t n_details;
+} llmh_model_entry;
+
+struct llmh_models_out {
+    llmh_model_entry *models;
+    size_t n;
+};
+
+/* What host_private of an llmh_call points to. */
+typedef struct llmh_call_private {
+    const llmh_settings *settings;
+} llmh_call_private;
+
+void llmh_http_req_init(llmh_http_req *r, const char *base_url);
+void llmh_http_req_clear(llmh_http_req *r);
+const char *llmh_http_req_header(const llmh_http_req *r, const char *name); /* case-insensitive */
+
+void llmh_chat_out_init(llmh_chat_out *o);
+void llmh_chat_out_reset(llmh_chat_out *o); /* empty text, keep nothing */
+void llmh_chat_out_clear(llmh_chat_out *o);
+
+void llmh_models_out_init(llmh_models_out *o);
+void llmh_models_out_clear(llmh_models_out *o);
+
+/* Settings used when a hook runs outside a call (init), set by the context. */
+void llmh_host_set_global_settings(const llmh_settings *s);
+
+#endif

@@ -1,0 +1,425 @@
+/* registry.c: the plugin search path, the registry-wide part of the gate
+ * (deny list, shadowing, duplicate provider keys, init) and provider lookup. */
+#include "registry.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef LLMH_PLUGINDIR
+#define LLMH_PLUGINDIR "/usr/local/lib/llmhost/plugins"
+#endif
+
+struct llmh_registry {
+    llmh_settings *settings;
+    char *cli_path;
+    char **dirs;
+    size_t n_dirs;
+    llmh_plugin_rec **plugins;
+    size_t n_plugins;
+    llmh_provider_rec *providers;
+    size_t n_providers;
+    int loaded;
+};
+
+const char *llmh_gate_name(llmh_gate g)
+{
+    static const char *const names[] = {
+        "ok",           "unsafe_permissions", "denied",        "shadowed",
+        "not_loadable", "no_entry_point",     "bad_magic",     "abi_major_mismatch",
+        "abi_minor_newer", "struct_too_small", "name_mismatch", "hooks_missing",
+        "caps_mismatch", "duplicate_key",     "init_failed",
+    };
+    if ((unsigned)g < sizeof names / sizeof names[0])
+        return names[g];
+    return "unknown";
+}
+
+llmh_registry *llmh_registry_new(llmh_settings *settings)
+{
+    llmh_registry *r = llmh_xcalloc(1, sizeof *r);
+    r->settings = settings;
+    return r;
+}
+
+static void free_dirs(llmh_registry *r)
+{
+    for (size_t i = 0; i < r->n_dirs; i++)
+        free(r->dirs[i]);
+    free(r->dirs);
+    r->dirs = NULL;
+    r->n_dirs = 0;
+}
+
+static void free_plugin(llmh_plugin_rec *rec)
+{
+    if (rec->desc && rec->gate == LLMH_GATE_OK && rec->desc->fini)
+        rec->desc->fini(rec->state);
+    llmh_loader_close(rec);
+    free(rec->name);
+    free(rec->path);
+    free(rec->version);
+    free(rec->description);
+    free(rec->reason);
+    free(rec);
+}
+
+void llmh_registry_free(llmh_registry *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_providers; i++) {
+        free(r->providers[i].owned);
+        free(r->providers[i].owned_strings);
+    }
+    free(r->providers);
+    /* Unload in reverse order of loading. */
+    for (size_t i = r->n_plugins; i-- > 0;)
+        free_plugin(r->plugins[i]);
+    free(r->plugins);
+    free_dirs(r);
+    free(r->cli_path);
+    free(r);
+}
+
+void llmh_registry_set_cli_path(llmh_registry *r, const char *dirs)
+{
+    free(r->cli_path);
+    r->cli_path = llmh_strdup(dirs);
+}
+
+char *llmh_registry_user_dir(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    if (xdg && *xdg == '/')
+        return llmh_sprintf("%s/llmhost/plugins", xdg);
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    return llmh_sprintf("%s/.local/share/llmhost/plugins", home);
+}
+
+/* Where this process's executable lives, or NULL. malloc'd. */
+static char *exe_dir(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    return llmh_dirname(exe);
+}
+
+const char *llmh_registry_system_dir(void)
+{
+    static char *resolved;
+    static int done;
+    if (done)
+        return resolved ? resolved : LLMH_PLUGINDIR;
+    done = 1;
+    char *dir = exe_dir();
+    if (!dir)
+        return LLMH_PLUGINDIR;
+#ifdef LLMH_BUILD_TOP
+    char top[PATH_MAX];
+    const char *t = realpath(LLMH_BUILD_TOP, top) ? top : LLMH_BUILD_TOP;
+    /* Only the binaries this build made use the build tree's plugins; an
+     * installed copy always uses the installed ones. */
+    static const char *const own[] = {"/host/cli", "/tests/unit", "/examples"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0] && !resolved; i++) {
+        char *want = llmh_sprintf("%s%s", t, own[i]);
+        if (strcmp(dir, want) == 0)
+            resolved = llmh_sprintf("%s/plugins/.libs", t);
+        free(want);
+    }
+#endif
+#ifdef LLMH_BINDIR
+    /* A staged (DESTDIR) or moved install keeps the layout below a new
+     * root: <root>/usr/local/bin/llmhost finds <root>/usr/local/lib/... */
+    if (!resolved && strcmp(dir, LLMH_BINDIR) != 0 && llmh_str_ends_with(dir, LLMH_BINDIR)) {
+        size_t root = strlen(dir) - strlen(LLMH_BINDIR);
+        resolved = llmh_sprintf("%.*s%s", (int)root, dir, LLMH_PLUGINDIR);
+    }
+#endif
+    free(dir);
+    return resolved ? resolved : LLMH_PLUGINDIR;
+}
+
+static void add_dir(llmh_registry *r, const char *d)
+{
+    if (!d || !*d)
+        return;
+    for (size_t i = 0; i < r->n_dirs; i++)
+        if (strcmp(r->dirs[i], d) == 0)
+            return;
+    r->dirs = llmh_xrealloc(r->dirs, (r->n_dirs + 1) * sizeof *r->dirs);
+    r->dirs[r->n_dirs++] = llmh_strdup(d);
+}
+
+static void add_dir_list(llmh_registry *r, const char *list)
+{
+    if (!list)
+        return;
+    char *copy = llmh_strdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+        add_dir(r, t);
+    free(copy);
+}
+
+static void build_search_path(llmh_registry *r)
+{
+    free_dirs(r);
+    add_dir_list(r, r->cli_path);
+    add_dir_list(r, getenv("LLMHOST_PLUGIN_PATH"));
+    add_dir_list(r, r->settings ? llmh_settings_get(r->settings, "host.plugin_dir", NULL) : NULL);
+    char *user = llmh_registry_user_dir();
+    add_dir(r, user);
+    free(user);
+    add_dir(r, llmh_registry_system_dir());
+}
+
+size_t llmh_registry_dir_count(const llmh_registry *r) { return r->n_dirs; }
+const char *llmh_registry_dir(const llmh_registry *r, size_t i)
+{
+    return i < r->n_dirs ? r->dirs[i] : NULL;
+}
+
+/* Is name in the comma-separated host.deny list? */
+static int denied(const llmh_registry *r, const char *name)
+{
+    const char *list = r->settings ? llmh_settings_get(r->settings, "host.deny", NULL) : NULL;
+    if (!list)
+        return 0;
+    size_t n = strlen(name);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *t = e;
+        while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+            t--;
+        if ((size_t)(t - p) == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+static llmh_plugin_rec *new_rec(llmh_registry *r, const char *path)
+{
+    llmh_plugin_rec *rec = llmh_xcalloc(1, sizeof *rec);
+    rec->path = llmh_strdup(path);
+    const char *base = llmh_basename(path);
+    size_t n = strlen(base);
+    if (llmh_str_ends_with(base, ".so"))
+        n -= 3;
+    rec->name = llmh_strndup(base, n);
+    r->plugins = llmh_xrealloc(r->plugins, (r->n_plugins + 1) * sizeof *r->plugins);
+    r->plugins[r->n_plugins++] = rec;
+    return rec;
+}
+
+static void refuse_rec(llmh_plugin_rec *rec, llmh_gate g, char *reason)
+{
+    llmh_loader_close(rec);
+    rec->gate = g;
+    free(rec->reason);
+    rec->reason = reason;
+}
+
+static void register_settings(llmh_registry *r, const llmh_provider *p)
+{
+    if (!r->settings)
+        return;
+    char *k = llmh_sprintf("llm.%s.url", p->key);
+    if (p->url_env)
+        llmh_settings_add_env_alias(r->settings, p->url_setting ? p->url_setting : k, p->url_env);
+    if (p->api_key_setting && p->api_key_env)
+        llmh_settings_add_env_alias(r->settings, p->api_key_setting, p->api_key_env);
+    llmh_settings_add_known(r->settings, k);
+    free(k);
+    if (p->url_setting)
+        llmh_settings_add_known(r->settings, p->url_setting);
+    if (p->api_key_setting)
+        llmh_settings_add_known(r->settings, p->api_key_setting);
+    for (size_t i = 0; p->settings && p->settings[i]; i++)
+        llmh_settings_add_known(r->settings, p->settings[i]);
+}
+
+static void add_provider(llmh_registry *r, const llmh_provider *p, llmh_plugin_rec *plugin)
+{
+    r->providers = llmh_xrealloc(r->providers, (r->n_providers + 1) * sizeof *r->providers);
+    llmh_provider_rec *pr = &r->providers[r->n_providers++];
+    memset(pr, 0, sizeof *pr);
+    pr->p = p;
+    pr->plugin = plugin;
+    register_settings(r, p);
+}
+
+/* The registry-wide checks and init, after the per-file gate passed. */
+static void admit(llmh_registry *r, llmh_plugin_rec *rec)
+{
+    const llmh_plugin_desc *d = rec->desc;
+    for (size_t i = 0; d->providers[i]; i++) {
+        const char *key = d->providers[i]->key;
+        const llmh_provider_rec *other = llmh_registry_find(r, key);
+        int twice = 0;
+        for (size_t j = 0; j < i; j++)
+            twice |= strcmp(d->providers[j]->key, key) == 0;
+        if (other || twice) {
+            refuse_rec(rec, LLMH_GATE_DUPLICATE_KEY,
+                       llmh_sprintf("%s: provider key \"%s\" is already registered by %s",
+                                    rec->path, key,
+                                    twice ? "this plugin"
+                                    : other->plugin ? other->plugin->path
+                                                    : "the configuration"));
+            return;
+        }
+    }
+    if (d->init) {
+        llmh_error err;
+        memset(&err, 0, sizeof err);
+        void *state = NULL;
+        llmh_status st = d->init(llmh_host_table(), &state, &err);
+        if (st != LLMH_OK) {
+            err.message[sizeof err.message - 1] = '\0';
+            refuse_rec(rec, LLMH_GATE_INIT_FAILED,
+                       llmh_sprintf("%s: init failed with status %d%s%s", rec->path, (int)st,
+                                    err.message[0] ? ": " : "", err.message));
+            return;
+        }
+        rec->state = state;
+    }
+    rec->gate = LLMH_GATE_OK;
+    for (size_t i = 0; d->providers[i]; i++)
+        add_provider(r, d->providers[i], rec);
+}
+
+static llmh_plugin_rec *find_loaded_name(const llmh_registry *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_plugins; i++) {
+        llmh_plugin_rec *p = r->plugins[i];
+        if (strcmp(p->name, name) == 0 && p->gate != LLMH_GATE_SHADOWED &&
+            p->gate != LLMH_GATE_DENIED)
+            return p;
+    }
+    return NULL;
+}
+
+static void gate_file(llmh_registry *r, const char *path)
+{
+    llmh_plugin_rec *rec = new_rec(r, path);
+    llmh_plugin_rec *earlier = NULL;
+    for (size_t i = 0; i + 1 < r->n_plugins; i++)
+        if (strcmp(r->plugins[i]->name, rec->name) == 0 &&
+            r->plugins[i]->gate != LLMH_GATE_SHADOWED)
+            earlier = r->plugins[i];
+    if (denied(r, rec->name)) {
+        refuse_rec(rec, LLMH_GATE_DENIED,
+                   llmh_sprintf("%s: skipped: \"%s\" is listed in [host] deny", path, rec->name));
+        return;
+    }
+    if (earlier) {
+        refuse_rec(rec, LLMH_GATE_SHADOWED,
+                   llmh_sprintf("%s: skipped: a plugin of the same name comes first on the "
+                                "search path (%s)",
+                                path, earlier->path));
+        return;
+    }
+    char *why = NULL;
+    llmh_gate g = llmh_loader_check_perms(path, &why);
+    if (g != LLMH_GATE_OK) {
+        refuse_rec(rec, g, why);
+        return;
+    }
+    if (llmh_loader_open(rec) != LLMH_GATE_OK)
+        return;
+    admit(r, rec);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void scan_dir(llmh_registry *r, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !llmh_str_ends_with(e->d_name, ".so"))
+            continue;
+        names = llmh_xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = llmh_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str); /* a stable order for "first wins" */
+    for (size_t i = 0; i < n; i++) {
+        char *path = llmh_sprintf("%s/%s", dir, names[i]);
+        gate_file(r, path);
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+}
+
+void llmh_registry_load(llmh_registry *r)
+{
+    if (r->loaded)
+        return;
+    r->loaded = 1;
+    build_search_path(r);
+    for (size_t i = 0; i < r->n_dirs; i++)
+        scan_dir(r, r->dirs[i]);
+}
+
+llmh_plugin_rec *llmh_registry_load_file(llmh_registry *r, const char *path)
+{
+    gate_file(r, path);
+    return r->plugins[r->n_plugins - 1];
+}
+
+size_t llmh_registry_plugin_count(const llmh_registry *r) { return r->n_plugins; }
+llmh_plugin_rec *llmh_registry_plugin(const llmh_registry *r, size_t i)
+{
+    return i < r->n_plugins ? r->plugins[i] : NULL;
+}
+
+llmh_plugin_rec *llmh_registry_find_plugin(const llmh_registry *r, const char *name)
+{
+    llmh_plugin_rec *p = find_loaded_name(r, name);
+    if (p)
+        return p;
+    for (size_t i = 0; i < r->n_plugins; i++)
+        if (strcmp(r->plugins[i]->name, name) == 0)
+            return r->plugins[i];
+    return NULL;
+}
+
+size_t llmh_registry_provider_count(const llmh_registry *r) { return r->n_providers; }
+const llmh_provider_rec *llmh_registry_provider(const llmh_registry *r, size_t i)
+{
+    return i < r->n_providers ? &r->providers[i] : NULL;
+}
+
+const llmh_provider_rec *llmh_registry_find(const llmh_registry *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_providers; i++)
+        if (strcmp(r->providers[i].p->key, key) == 0)
+            return &r->providers[i];
+    return NULL;
+}

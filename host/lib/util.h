@@ -1,0 +1,33 @@
+/* util.h: small string and path helpers shared by the host (internal). */
+#ifndef LLMH_UTIL_H
+#define LLMH_UTIL_H
+
+#include <stddef.h>
+
+/* malloc'd formatted string; aborts the process on out-of-memory, because
+ * every caller would otherwise need a path it cannot test. */
+char *llmh_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *llmh_strdup(const char *s);   /* NULL stays NULL; aborts on OOM */
+char *llmh_strndup(const char *s, size_t n);
+void *llmh_xmalloc(size_t n);
+void *llmh_xcalloc(size_t n, size_t size);
+void *llmh_xrealloc(void *p, size_t n);
+char *llmh_dirname(const char *path);  /* malloc'd */
+const char *llmh_basename(const char *path); /* borrowed, points into path */
+int llmh_is_ident(const char *s);      /* [a-z0-9_]+ */
+int llmh_str_ends_with(const char *s, const char *suffix);
+int llmh_mkdir_p(const char *dir, unsigned mode); /* 0 on success */
+/* Growable byte buffer, always NUL-terminated. */
+typedef struct llmh_buf {
+    char *data;
+    size_t len, cap;
+} llmh_buf;
+void llmh_buf_append(llmh_buf *b, const char *s, size_t n);
+void llmh_buf_puts(llmh_buf *b, const char *s);
+void llmh_buf_printf(llmh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void llmh_buf_reset(llmh_buf *b);
+void llmh_buf_free(llmh_buf *b);
+/* Monotonic milliseconds. */
+long long llmh_now_ms(void);
+
+#endif

@@ -1,0 +1,42 @@
+/* main.c: runs every CUnit suite; the exit status is the number of failed
+ * assertions (CUnit itself would exit 0 on failure). */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "suites.h"
+
+static const struct {
+    const char *name;
+    int (*reg)(void);
+} suites[] = {
+    {"gate", llmh_test_register_gate},
+    {"settings", llmh_test_register_settings},
+    {"sse", llmh_test_register_sse},
+    {"ndjson", llmh_test_register_ndjson},
+    {"url", llmh_test_register_url},
+};
+
+int main(int argc, char **argv)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        /* An optional argument runs only the named suite. */
+        if (argc > 1 && strcmp(argv[1], suites[i].name) != 0)
+            continue;
+        if (suites[i].reg() != 0) {
+            fprintf(stderr, "cannot register suite %s\n", suites[i].name);
+            CU_cleanup_registry();
+            return 1;
+        }
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    unsigned run = CU_get_number_of_tests_run();
+    unsigned tests_failed = CU_get_number_of_tests_failed();
+    printf("\n%u passed, %u failed\n", run - tests_failed, tests_failed);
+    CU_cleanup_registry();
+    return failed > 255 ? 255 : (int)failed;
+}
