@@ -2,7 +2,7 @@
 # deps.sh: install the Debian packages llmhost needs to build and test.
 set -e
 PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config \
-libcurl4-openssl-dev libjson-c-dev libinih-dev libcunit1-dev libevent-dev \
+libcurl4-openssl-dev libjson-c-dev libcunit1-dev libevent-dev \
 libsqlite3-dev jq curl binutils"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

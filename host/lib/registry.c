@@ -367,7 +367,8 @@ static void scan_dir(llmh_registry *r, const char *dir)
         names[n++] = llmh_strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str); /* a stable order for "first wins" */
+    if (n) /* a stable order for "first wins" */
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char *path = llmh_sprintf("%s/%s", dir, names[i]);
         gate_file(r, path);

@@ -85,7 +85,9 @@ int script_load(struct mock *m, const char *file, char *err, size_t errlen)
 	int rc = 0;
 
 	if (!root || !json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "%s: not a readable JSON object (%s)", file, json_util_get_last_err());
+		const char *why = root ? "not a JSON object" : json_util_get_last_err();
+		snprintf(err, errlen, "%s: %.*s", file, (int)strcspn(why ? why : "unreadable", "\n"),
+			 why ? why : "unreadable");
 		json_object_put(root);
 		return -1;
 	}

@@ -81,7 +81,19 @@ static int apply_config(struct mock *m, const char *text)
 	return rc;
 }
 
-/* Accepts "--name value" and "--name=value"; boolean knobs take no value. */
+static bool is_option(const char *name)
+{
+	static const char *names[] = { "port", "port-file", "log", "script", "models",
+				       "require-key", "max-seconds", "config" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Accepts "--name value" and "--name=value"; boolean knobs take no value.
+ * Returns 0 to run, 1 after --help, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct mock *m, struct options *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -100,7 +112,11 @@ static int parse_args(int argc, char **argv, struct mock *m, struct options *o)
 			val = eq + 1;
 		if (strcmp(name, "help") == 0) {
 			usage(stdout);
-			exit(0);
+			return 1;
+		}
+		if (!is_option(name) && !knobs_exists(name, NULL)) {
+			fprintf(stderr, "mockllm: unknown option --%s (see --help)\n", name);
+			return -1;
 		}
 		if (knobs_exists(name, &is_bool) && is_bool && !val)
 			val = "true";
@@ -113,8 +129,12 @@ static int parse_args(int argc, char **argv, struct mock *m, struct options *o)
 		}
 
 		if (strcmp(name, "port") == 0) {
-			if (parse_long("--port", val, 0, &o->port) < 0 || o->port > 65535)
+			if (parse_long("--port", val, 0, &o->port) < 0)
 				return -1;
+			if (o->port > 65535) {
+				fprintf(stderr, "mockllm: --port must be at most 65535\n");
+				return -1;
+			}
 		} else if (strcmp(name, "port-file") == 0) {
 			o->port_file = val;
 		} else if (strcmp(name, "log") == 0) {
@@ -132,13 +152,8 @@ static int parse_args(int argc, char **argv, struct mock *m, struct options *o)
 		} else if (strcmp(name, "config") == 0) {
 			if (apply_config(m, val) < 0)
 				return -1;
-		} else if (knobs_exists(name, NULL)) {
-			if (knobs_set(&m->start_knobs, name, val, err, sizeof(err)) < 0) {
-				fprintf(stderr, "mockllm: --%s: %s\n", name, err);
-				return -1;
-			}
-		} else {
-			fprintf(stderr, "mockllm: unknown option --%s (see --help)\n", name);
+		} else if (knobs_set(&m->start_knobs, name, val, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mockllm: --%s: %s\n", name, err);
 			return -1;
 		}
 	}
@@ -225,14 +240,21 @@ int main(int argc, char **argv)
 	knobs_init(&m.start_knobs);
 	knobs_init(&m.knobs);
 	m.requests = json_object_new_array();
-	if (parse_args(argc, argv, &m, &o) < 0)
+	switch (parse_args(argc, argv, &m, &o)) {
+	case 0:
+		break;
+	case 1:
+		rc = 0;
 		goto out;
+	default:
+		goto out;
+	}
 	set_models(&m, o.models);
 	if (o.script_file && script_load(&m, o.script_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mockllm: --script: %s\n", err);
 		goto out;
 	}
-	if (o.log_file && !(m.log = fopen(o.log_file, "a"))) {
+	if (o.log_file && !(m.log = fopen(o.log_file, "w"))) {
 		fprintf(stderr, "mockllm: cannot open log %s: %s\n", o.log_file, strerror(errno));
 		goto out;
 	}

@@ -15,6 +15,7 @@ static const struct {
     {"sse", llmh_test_register_sse},
     {"ndjson", llmh_test_register_ndjson},
     {"url", llmh_test_register_url},
+    {"think", llmh_test_register_think},
 };
 
 int main(int argc, char **argv)

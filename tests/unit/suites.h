@@ -7,5 +7,6 @@ int llmh_test_register_settings(void);
 int llmh_test_register_sse(void);
 int llmh_test_register_ndjson(void);
 int llmh_test_register_url(void);
+int llmh_test_register_think(void);
 
 #endif

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "ndjson.h"
-
-int llmh_test_register_ndjson(void);
+#include "suites.h"
 
 /* Feed a string literal. */
 #define FEED(p, lit) llmh_ndjson_feed((p), (lit), sizeof(lit) - 1)

@@ -837,8 +837,8 @@ static void test_secret_never_in_typed_getter_error_or_clamp_warning(void)
     CU_ASSERT_EQUAL(n, 9);
     CU_ASSERT_EQUAL(g_log_lines, 1);
     CU_ASSERT_PTR_NULL(strstr(g_log, "123456789"));
-    CU_ASSERT_EQUAL(llmh_settings_get_bool(s, "provider.x.password", 0, (int *)&n, &err),
-                    LLMH_E_CONFIG);
+    int b = 0;
+    CU_ASSERT_EQUAL(llmh_settings_get_bool(s, "provider.x.password", 0, &b, &err), LLMH_E_CONFIG);
     CU_ASSERT_PTR_NULL(strstr(err.message, "hunter2"));
     llmh_settings_free(s);
 }

@@ -6,11 +6,10 @@
 #include <string.h>
 
 #include "sse.h"
+#include "suites.h"
 
 /* Feed a string literal, embedded NULs included. */
 #define FEED(p, lit) llmh_sse_feed((p), (lit), sizeof(lit) - 1)
-
-int llmh_test_register_sse(void);
 
 /* Events are recorded as "event|id|data" lines joined by "\n" so that a whole
  * run is compared with one exact string. */

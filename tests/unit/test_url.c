@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "url.h"
-
-int llmh_test_register_url(void);
+#include "suites.h"
 
 /* Normalize in; 1 when it succeeds with exactly want (and is idempotent). */
 static int norm_is(const char *in, const char *want)

@@ -1,0 +1,477 @@
+/* transport.c: HTTP over libcurl's multi interface. Timeouts are ours: a
+ * transfer fails when no byte has arrived for idle_timeout_ms, however long
+ * the whole answer takes, so a slow but steady stream succeeds and a silent
+ * server fails. Secrets never reach a log line. */
+#include "transport.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "error.h"
+#include "log.h"
+#include "url.h"
+#include "version.h"
+
+#define ERROR_BODY_CAP (64 * 1024)
+#define DEFAULT_BODY_CAP ((size_t)64 * 1024 * 1024)
+
+/* ---- the process-wide share handle */
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t g_share_locks[CURL_LOCK_DATA_LAST];
+static CURLSH *g_share;
+static int g_refs;
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a, void *ud)
+{
+    (void)h;
+    (void)a;
+    (void)ud;
+    pthread_mutex_lock(&g_share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+    (void)h;
+    (void)ud;
+    pthread_mutex_unlock(&g_share_locks[data]);
+}
+
+void llmh_transport_ref(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_refs++ == 0) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+            pthread_mutex_init(&g_share_locks[i], NULL);
+        g_share = curl_share_init();
+        curl_share_setopt(g_share, CURLSHOPT_LOCKFUNC, share_lock);
+        curl_share_setopt(g_share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    }
+    pthread_mutex_unlock(&g_lock);
+}
+
+void llmh_transport_unref(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_refs > 0 && --g_refs == 0) {
+        curl_share_cleanup(g_share);
+        g_share = NULL;
+        for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+            pthread_mutex_destroy(&g_share_locks[i]);
+        curl_global_cleanup();
+    }
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* ---- responses */
+
+void llmh_response_init(llmh_response *r)
+{
+    memset(r, 0, sizeof *r);
+    r->retry_after_ms = -1;
+    r->ttfb_ms = -1;
+}
+
+void llmh_response_clear(llmh_response *r)
+{
+    llmh_buf_free(&r->body);
+    llmh_response_init(r);
+}
+
+long llmh_parse_retry_after(const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (!*v)
+        return -1;
+    char *end;
+    double secs = strtod(v, &end);
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        end++;
+    if (end != v && !*end && secs >= 0)
+        return (long)(secs * 1000);
+    time_t when = curl_getdate(v, NULL);
+    if (when < 0)
+        return -1;
+    time_t now = time(NULL);
+    return when > now ? (long)(when - now) * 1000 : 0;
+}
+
+/* ---- one transfer */
+
+typedef struct xfer {
+    CURL *easy;
+    struct curl_slist *headers;
+    const llmh_http_req *req;
+    const llmh_xfer_opts *o;
+    llmh_response *resp;
+    llmh_error *err;
+    llmh_status *status;
+    long long started_ms, last_byte_ms;
+    int idle_expired;
+    int cb_aborted;
+    int cut_at_cap;
+    int done;
+    int active;
+} xfer;
+
+static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    x->last_byte_ms = llmh_now_ms();
+    if (len > 5 && !strncasecmp(buf, "HTTP/", 5)) {
+        /* A new status line (after 100-continue or a redirect) resets what we know. */
+        const char *sp = memchr(buf, ' ', len);
+        x->resp->status = sp ? atoi(sp + 1) : 0;
+        x->resp->retry_after_ms = -1;
+        if (llmh_log_get_level() >= LLMH_LOG_INFO)
+            llmh_log(LLMH_LOG_INFO, "< %.*s", (int)(len > 2 ? len - 2 : len), buf);
+        return len;
+    }
+    if (len > 12 && !strncasecmp(buf, "retry-after:", 12)) {
+        char v[128];
+        size_t vl = len - 12 < sizeof v - 1 ? len - 12 : sizeof v - 1;
+        memcpy(v, buf + 12, vl);
+        v[vl] = '\0';
+        x->resp->retry_after_ms = llmh_parse_retry_after(v);
+    }
+    if (llmh_log_get_level() >= LLMH_LOG_INFO && len > 2)
+        llmh_log(LLMH_LOG_INFO, "< %.*s", (int)(len - 2), buf);
+    return len;
+}
+
+static size_t on_write(char *buf, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    long long now = llmh_now_ms();
+    x->last_byte_ms = now;
+    if (x->resp->ttfb_ms < 0)
+        x->resp->ttfb_ms = now - x->started_ms;
+    x->resp->body_bytes += len;
+    int ok2xx = x->resp->status >= 200 && x->resp->status < 300;
+    if (ok2xx && x->o->on_body) {
+        if (x->o->on_body(x->o->ud, buf, len) != 0) {
+            x->cb_aborted = 1;
+            return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+        }
+        return len;
+    }
+    size_t cap = ok2xx ? (x->o->max_body ? x->o->max_body : DEFAULT_BODY_CAP) : ERROR_BODY_CAP;
+    if (x->resp->body.len + len > cap) {
+        if (!ok2xx)
+            return len; /* an error body only needs its start */
+        x->cut_at_cap = 1;
+        return 0;
+    }
+    llmh_buf_append(&x->resp->body, buf, len);
+    return len;
+}
+
+/* Never connect to cloud metadata services, whatever name resolved to them. */
+static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)ud;
+    (void)purpose;
+    if (a->family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&a->addr;
+        uint32_t ip = ntohl(in->sin_addr.s_addr);
+        /* 169.254.169.254, 169.254.170.2, 100.100.100.200 */
+        if (ip == 0xA9FEA9FEu || ip == 0xA9FEAA02u || ip == 0x646464C8u)
+            return CURL_SOCKET_BAD;
+    } else if (a->family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->addr;
+        static const unsigned char ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
+                                              0,    0,    0,    0,    0, 0, 0x02, 0x54};
+        if (memcmp(&in6->sin6_addr, ec2, 16) == 0)
+            return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+void llmh_http_log_request(const llmh_http_req *req)
+{
+    if (llmh_log_get_level() < LLMH_LOG_INFO)
+        return;
+    char *shown = llmh_url_redact(req->url ? req->url : "");
+    llmh_log(LLMH_LOG_INFO, "> %s %s", req->method ? req->method : "GET", shown);
+    free(shown);
+    for (size_t i = 0; i < req->n_headers; i++)
+        llmh_log(LLMH_LOG_INFO, "> %s: %s", req->headers[i].name,
+                 req->headers[i].secret ? "***" : req->headers[i].value);
+    if (req->body && llmh_log_get_level() >= LLMH_LOG_DEBUG)
+        llmh_log(LLMH_LOG_DEBUG, "> %s",
+                 json_object_to_json_string_ext(req->body, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int setup(xfer *x)
+{
+    const llmh_http_req *req = x->req;
+    const llmh_xfer_opts *o = x->o;
+    x->easy = curl_easy_init();
+    if (!x->easy)
+        return -1;
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_SHARE, g_share);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must not carry our key away */
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "llmhost/" LLMH_VERSION_STRING);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
+    if (o->total_timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->tls_verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->tls_verify ? 2L : 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    x->headers = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; i < req->n_headers; i++) {
+        char *line = llmh_sprintf("%s: %s", req->headers[i].name, req->headers[i].value);
+        x->headers = curl_slist_append(x->headers, line);
+        explicit_bzero(line, strlen(line));
+        free(line);
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    const char *method = req->method ? req->method : "GET";
+    if (req->body) {
+        const char *body = json_object_to_json_string_ext(
+            req->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+    }
+    if (strcmp(method, "GET") == 0 && !req->body)
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    else if (strcmp(method, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    return 0;
+}
+
+static const char *what_of(const xfer *x, char *buf, size_t size)
+{
+    if (x->o->what)
+        return x->o->what;
+    char *shown = llmh_url_redact(x->req->url ? x->req->url : "");
+    snprintf(buf, size, "%s", shown);
+    free(shown);
+    return buf;
+}
+
+/* Word a curl failure for a person, with what to do about it. */
+static llmh_status fail_from_curl(xfer *x, CURLcode rc)
+{
+    char wbuf[512];
+    const char *who = what_of(x, wbuf, sizeof wbuf);
+    int local = llmh_url_is_local(x->req->url);
+    if (x->idle_expired) {
+        long secs = (x->o->idle_timeout_ms + 999) / 1000;
+        if (x->resp->body_bytes > 0)
+            return llmh_error_set(x->err, LLMH_E_TIMEOUT, x->resp->status,
+                                  "%s stopped sending for %ld s mid-answer (raise llm.request_timeout)",
+                                  who, secs);
+        return llmh_error_set(x->err, LLMH_E_TIMEOUT, 0,
+                              "no response from %s within %ld s (raise llm.request_timeout)", who,
+                              secs);
+    }
+    if (x->cb_aborted)
+        return x->err->code != LLMH_OK ? x->err->code
+                                       : llmh_error_set(x->err, LLMH_E_CANCELLED, x->resp->status,
+                                                        "cancelled");
+    if (x->cut_at_cap)
+        return llmh_error_set(x->err, LLMH_E_PROTOCOL, x->resp->status,
+                              "the answer from %s is larger than the limit", who);
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        return llmh_error_set(x->err, LLMH_E_CONNECT, 0,
+                              local ? "cannot connect to %s: connection refused; is the server "
+                                      "running? (inside a container, localhost is the container "
+                                      "itself, not the host)"
+                                    : "cannot connect to %s: connection refused",
+                              who);
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return llmh_error_set(x->err, LLMH_E_CONNECT, 0, "cannot resolve the host of %s", who);
+    case CURLE_OPERATION_TIMEDOUT:
+        if (x->resp->status == 0 && x->resp->body_bytes == 0 && x->last_byte_ms == x->started_ms)
+            return llmh_error_set(x->err, LLMH_E_TIMEOUT, 0,
+                                  "cannot connect to %s: timed out after %ld ms", who,
+                                  x->o->connect_timeout_ms > 0 ? x->o->connect_timeout_ms : 5000L);
+        return llmh_error_set(x->err, LLMH_E_TIMEOUT, x->resp->status,
+                              "%s did not finish within %ld ms", who, x->o->total_timeout_ms);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return llmh_error_set(x->err, LLMH_E_CONNECT, 0, "TLS error talking to %s: %s", who,
+                              curl_easy_strerror(rc));
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP2:
+        if (x->resp->status == 0)
+            return llmh_error_set(x->err, LLMH_E_SERVER, 0,
+                                  "%s closed the connection without answering", who);
+        return llmh_error_set(x->err, LLMH_E_STREAM_CUT, x->resp->status,
+                              "%s closed the connection mid-answer", who);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return llmh_error_set(x->err, LLMH_E_CONFIG, 0, "%s: only http and https are supported",
+                              who);
+    default:
+        return llmh_error_set(x->err, LLMH_E_CONNECT, 0, "talking to %s failed: %s", who,
+                              curl_easy_strerror(rc));
+    }
+}
+
+static void finish(xfer *x, CURLcode rc)
+{
+    x->done = 1;
+    long long now = llmh_now_ms();
+    x->resp->total_ms = now - x->started_ms;
+    long connects = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+    x->resp->new_connections = connects;
+    if (rc == CURLE_OK && !x->idle_expired) {
+        long code = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        x->resp->status = (int)code;
+        *x->status = LLMH_OK;
+    } else {
+        *x->status = fail_from_curl(x, rc);
+    }
+}
+
+static void release(xfer *x)
+{
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->headers);
+    x->easy = NULL;
+    x->headers = NULL;
+}
+
+void llmh_http_perform_all(llmh_xfer_job *jobs, size_t n, size_t max_parallel)
+{
+    if (!n)
+        return;
+    if (!max_parallel || max_parallel > n)
+        max_parallel = n;
+    llmh_transport_ref();
+    CURLM *multi = curl_multi_init();
+    xfer *xs = llmh_xcalloc(n, sizeof *xs);
+    size_t next = 0, running = 0, finished = 0;
+    while (finished < n) {
+        /* Start transfers up to the limit. */
+        while (next < n && running < max_parallel) {
+            xfer *x = &xs[next];
+            llmh_xfer_job *j = &jobs[next++];
+            x->req = j->req;
+            x->o = &j->opts;
+            x->resp = &j->resp;
+            x->err = &j->err;
+            x->status = &j->status;
+            llmh_response_init(x->resp);
+            llmh_error_clear(x->err);
+            llmh_http_log_request(x->req);
+            x->started_ms = x->last_byte_ms = llmh_now_ms();
+            char *refused = NULL;
+            if (!x->req->url || llmh_url_normalize(x->req->url, &refused, x->err) != LLMH_OK) {
+                if (!x->req->url)
+                    llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
+                j->status = x->err->code;
+                x->done = 1;
+                finished++;
+                free(refused);
+                continue;
+            }
+            free(refused);
+            if (setup(x) != 0) {
+                j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
+                x->done = 1;
+                finished++;
+                continue;
+            }
+            curl_multi_add_handle(multi, x->easy);
+            x->active = 1;
+            running++;
+        }
+        if (finished >= n)
+            break;
+        int still = 0;
+        curl_multi_perform(multi, &still);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            xfer *x = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            finish(x, m->data.result);
+            curl_multi_remove_handle(multi, x->easy);
+            release(x);
+            x->active = 0;
+            running--;
+            finished++;
+        }
+        if (finished >= n)
+            break;
+        /* Enforce idle timeouts and work out how long we may sleep. */
+        long long now = llmh_now_ms();
+        long wait_ms = 1000;
+        for (size_t i = 0; i < next; i++) {
+            xfer *x = &xs[i];
+            if (!x->active || x->o->idle_timeout_ms <= 0)
+                continue;
+            long long deadline = x->last_byte_ms + x->o->idle_timeout_ms;
+            if (now >= deadline) {
+                x->idle_expired = 1;
+                curl_multi_remove_handle(multi, x->easy);
+                finish(x, CURLE_OPERATION_TIMEDOUT);
+                release(x);
+                x->active = 0;
+                running--;
+                finished++;
+            } else if (deadline - now < wait_ms) {
+                wait_ms = (long)(deadline - now);
+            }
+        }
+        if (finished >= n)
+            break;
+        if (running > 0)
+            curl_multi_poll(multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1), NULL);
+    }
+    curl_multi_cleanup(multi);
+    free(xs);
+    llmh_transport_unref();
+}
+
+llmh_status llmh_http_perform(const llmh_http_req *req, const llmh_xfer_opts *o,
+                              llmh_response *resp, llmh_error *err)
+{
+    llmh_xfer_job job;
+    memset(&job, 0, sizeof job);
+    job.req = req;
+    job.opts = *o;
+    llmh_http_perform_all(&job, 1, 1);
+    *resp = job.resp;
+    if (err)
+        *err = job.err;
+    return job.status;
+}
