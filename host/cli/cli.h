@@ -46,5 +46,9 @@ typedef int (*cli_cmd_fn)(cli *c, int argc, char **argv);
 int cmd_plugins(cli *c, int argc, char **argv);
 int cmd_providers(cli *c, int argc, char **argv);
 int cmd_plugin(cli *c, int argc, char **argv);
+int cmd_models(cli *c, int argc, char **argv);
+int cmd_chat(cli *c, int argc, char **argv);
+int cmd_discover(cli *c, int argc, char **argv);
+int cmd_doctor(cli *c, int argc, char **argv);
 
 #endif

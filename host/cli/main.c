@@ -27,8 +27,12 @@ static const char usage_text[] =
     "  -V, --version          show the version and exit\n"
     "\n"
     "Commands:\n"
+    "  chat       send a prompt, stream the answer (chat -p PROVIDER -m MODEL PROMPT)\n"
+    "  models     list a provider's models\n"
+    "  discover   probe the usual local servers (Ollama, LM Studio, llama.cpp, vLLM)\n"
+    "  providers  list providers: base URL, key set or not, available or not\n"
+    "  doctor     what is configured, reachable, and why not\n"
     "  plugins    list plugins, loaded and refused, with reasons\n"
-    "  providers  list providers, their base URLs and whether a key is set\n"
     "  plugin     install FILE | remove NAME | info NAME\n"
     "\n"
     "Every command takes --help. Settings: see llmhost(1) and etc/llmhost.ini.\n"
@@ -46,6 +50,10 @@ static const struct {
     {"plugins", cmd_plugins},
     {"providers", cmd_providers},
     {"plugin", cmd_plugin},
+    {"models", cmd_models},
+    {"chat", cmd_chat},
+    {"discover", cmd_discover},
+    {"doctor", cmd_doctor},
 };
 
 void cli_error(const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "hostapi.h"
 #include "provider.h"
+#include "transport.h"
 #include "util.h"
 #include "version.h"
 
@@ -31,6 +32,7 @@ llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *e
         }
     }
     ctx->registry = llmh_registry_new(ctx->settings);
+    llmh_transport_ref(); /* keeps pooled connections alive between calls */
     if (o.plugin_path)
         llmh_registry_set_cli_path(ctx->registry, o.plugin_path);
     *out = ctx;
@@ -44,6 +46,7 @@ void llmh_ctx_free(llmh_ctx *ctx)
     llmh_registry_free(ctx->registry);
     llmh_settings_free(ctx->settings);
     free(ctx);
+    llmh_transport_unref();
 }
 
 void llmh_ctx_load_plugins(llmh_ctx *ctx)

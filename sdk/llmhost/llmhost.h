@@ -70,6 +70,107 @@ llmh_status llmh_provider_get(llmh_ctx *ctx, size_t i, llmh_provider_info *out);
  * kept: use it, do not print it. */
 char *llmh_provider_base_url(llmh_ctx *ctx, const char *key, llmh_error *err);
 
+/* ---- chat */
+
+/* Called for each piece of a streamed answer, in order. content is answer
+ * text (think tags already removed), reasoning is thinking text; either may
+ * be empty. Borrowed until return. Non-zero cancels the call. */
+typedef int (*llmh_delta_cb)(void *ud, const char *content, size_t content_len,
+                             const char *reasoning, size_t reasoning_len);
+
+/* A chat request; zero-initialise, set struct_size, fill what you need. */
+typedef struct llmh_chat_request {
+    uint32_t struct_size;          /* sizeof(llmh_chat_request) */
+    const char *provider;          /* NULL: the llm.provider setting */
+    const char *model;             /* NULL: llm.<provider>.model, else llm.model */
+    const char *system;            /* optional system prompt, sent first */
+    const llmh_message *messages;  /* the conversation; borrowed */
+    size_t n_messages;
+    int has_temperature;           /* 0: llm.temperature */
+    double temperature;
+    long max_tokens;               /* 0: llm.max_tokens; capped at 80% of a known window */
+    int stream;                    /* -1: llm.streaming, 0: whole answer, 1: stream */
+    const char *const *stop;       /* stop sequences; borrowed */
+    size_t n_stop;
+    llmh_delta_cb on_delta;        /* streamed pieces; may be NULL */
+    void *ud;
+} llmh_chat_request;
+
+/* The answer. Owned by the caller, freed with llmh_chat_result_free. */
+typedef struct llmh_chat_result {
+    char *provider;
+    char *model;
+    char *content;      /* the answer, without reasoning */
+    char *reasoning;    /* "" when none */
+    llmh_finish finish;
+    llmh_usage usage;   /* -1 where the server reported nothing */
+    int attempts;       /* 1 + retries */
+    long latency_ms;    /* whole call */
+    long ttft_ms;       /* to the first streamed token; -1 when not streamed */
+} llmh_chat_result;
+
+/* Run one chat. On failure *out is NULL and err says why in one line. */
+llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_result **out,
+                      llmh_error *err);
+void llmh_chat_result_free(llmh_chat_result *r);
+/* "stop", "length", ... ; static, never NULL. */
+const char *llmh_finish_name(llmh_finish f);
+
+/* The HTTP request a chat would send, as JSON text
+ * {"requests":[{"method","url","headers","body"}]} with secrets as "***".
+ * Sends nothing. *json is malloc'd (free()). */
+llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char **json,
+                              llmh_error *err);
+
+/* ---- models */
+
+typedef struct llmh_model {
+    const char *id;
+    const char *label;
+    const char *provider;
+    long context_length;  /* 0 when unknown */
+} llmh_model;
+
+typedef struct llmh_model_list {
+    const char *provider;
+    llmh_model *models;
+    size_t n;
+    const char *error;    /* NULL, or why the list is empty */
+    int cached;           /* 1 when read from the cache */
+    void *priv;
+} llmh_model_list;
+
+/* List a provider's models. A server that is down is not a failure: the
+ * list is empty and ->error says why. Only an unknown provider fails.
+ * refresh=1 bypasses the cache. Free with llmh_model_list_free. */
+llmh_status llmh_models(llmh_ctx *ctx, const char *provider, int refresh,
+                        llmh_model_list **out, llmh_error *err);
+void llmh_model_list_free(llmh_model_list *l);
+llmh_status llmh_models_dry_run(llmh_ctx *ctx, const char *provider, char **json,
+                                llmh_error *err);
+
+/* ---- availability and discovery */
+
+/* Is the provider usable now? Local servers are probed; cloud providers
+ * need a key. *reason (malloc'd, may be NULL) says why not. */
+llmh_status llmh_provider_available(llmh_ctx *ctx, const char *provider, int *available,
+                                    char **reason, llmh_error *err);
+
+typedef struct llmh_server {
+    char *provider;
+    char *base_url;     /* credentials removed */
+    int available;
+    char *reason;       /* NULL when available */
+    char **models;      /* ids */
+    size_t n_models;
+} llmh_server;
+
+/* Probe every local provider at once; timeout_ms 0 uses each one's default.
+ * *out is an array of *n servers, freed with llmh_servers_free. */
+llmh_status llmh_discover(llmh_ctx *ctx, long timeout_ms, llmh_server **out, size_t *n,
+                          llmh_error *err);
+void llmh_servers_free(llmh_server *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

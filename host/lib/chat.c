@@ -1,0 +1,501 @@
+/* chat.c: one chat call from request to result: resolve the provider and
+ * parameters from settings, check the model where the provider asks for it,
+ * build the request with the plugin's codec, run it with retries, frame and
+ * parse the stream, strip think tags, and hand pieces to the caller. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+#include "models.h"
+#include "ndjson.h"
+#include "retry.h"
+#include "sse.h"
+#include "target.h"
+#include "think.h"
+
+const char *llmh_finish_name(llmh_finish f)
+{
+    switch (f) {
+    case LLMH_FINISH_STOP: return "stop";
+    case LLMH_FINISH_LENGTH: return "length";
+    case LLMH_FINISH_TOOL_CALLS: return "tool_calls";
+    case LLMH_FINISH_CONTENT_FILTER: return "content_filter";
+    case LLMH_FINISH_OTHER: return "other";
+    default: return "none";
+    }
+}
+
+void llmh_chat_result_free(llmh_chat_result *r)
+{
+    if (!r)
+        return;
+    free(r->provider);
+    free(r->model);
+    free(r->content);
+    free(r->reasoning);
+    free(r);
+}
+
+/* Everything resolved before the first byte is sent. */
+typedef struct prepared {
+    llmh_target t;
+    llmh_chat_params params;
+    llmh_message *msgs;   /* system + the caller's, borrowed strings */
+    char *model;
+    int strip_think;
+} prepared;
+
+static void prepared_clear(prepared *pp)
+{
+    llmh_target_clear(&pp->t);
+    free(pp->msgs);
+    free(pp->model);
+}
+
+static llmh_status parse_long(const llmh_target *t, const char *name, long def, long min, long max,
+                              long *out, llmh_error *err)
+{
+    char key[256];
+    snprintf(key, sizeof key, "llm.%s.%s", t->p->key, name);
+    if (llmh_settings_get(t->ctx->settings, key, NULL))
+        return llmh_settings_get_long(t->ctx->settings, key, def, min, max, out, err);
+    snprintf(key, sizeof key, "llm.%s", name);
+    return llmh_settings_get_long(t->ctx->settings, key, def, min, max, out, err);
+}
+
+/* The context window PROVIDERS.md prescribes: local providers use
+ * llm.local_context_window_size; cloud ones are unrestricted unless told. */
+static llmh_status context_window(const llmh_target *t, long *window, llmh_error *err)
+{
+    const llmh_settings *s = t->ctx->settings;
+    if (t->p->kind == LLMH_KIND_LOCAL)
+        return llmh_settings_get_long(s, "llm.local_context_window_size", 8192, 256,
+                                      100000000L, window, err);
+    int unrestricted = 1;
+    llmh_status st = llmh_settings_get_bool(s, "llm.context_window_unrestricted", 1,
+                                            &unrestricted, err);
+    if (st != LLMH_OK)
+        return st;
+    if (unrestricted) {
+        *window = 0;
+        return LLMH_OK;
+    }
+    return llmh_settings_get_long(s, "llm.context_window_size", 128000, 256, 100000000L, window,
+                                  err);
+}
+
+static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, prepared *pp,
+                           llmh_error *err)
+{
+    memset(pp, 0, sizeof *pp);
+    llmh_status st = llmh_target_resolve(ctx, req->provider, &pp->t, err);
+    if (st != LLMH_OK)
+        return st;
+    llmh_target *t = &pp->t;
+    const llmh_settings *s = ctx->settings;
+
+    const char *model = req->model;
+    if (!model || !*model)
+        model = llmh_target_setting(t, "model");
+    if (!model || !*model) {
+        char avail[256] = "";
+        llmh_models_suggest(t, avail, sizeof avail);
+        return llmh_error_set(err, LLMH_E_CONFIG, 0,
+                              "no model given: use -m MODEL or set llm.model%s%s",
+                              avail[0] ? "; available: " : "", avail);
+    }
+    pp->model = llmh_strdup(model);
+
+    size_t n = req->n_messages + (req->system ? 1 : 0);
+    if (n == 0)
+        return llmh_error_set(err, LLMH_E_INVALID, 0, "nothing to send: the prompt is empty");
+    pp->msgs = llmh_xcalloc(n, sizeof *pp->msgs);
+    size_t k = 0;
+    if (req->system)
+        pp->msgs[k++] = (llmh_message){"system", req->system};
+    for (size_t i = 0; i < req->n_messages; i++) {
+        const llmh_message *m = &req->messages[i];
+        if (!m->role || !m->content)
+            return llmh_error_set(err, LLMH_E_INVALID, 0,
+                                  "message %zu has no role or no content", i + 1);
+        pp->msgs[k++] = *m;
+    }
+
+    llmh_chat_params *p = &pp->params;
+    p->struct_size = sizeof *p;
+    p->model = pp->model;
+    p->messages = pp->msgs;
+    p->n_messages = n;
+    p->stop = req->stop;
+    p->n_stop = req->n_stop;
+    p->thinking = -1;
+    if (req->has_temperature) {
+        p->has_temperature = 1;
+        p->temperature = req->temperature;
+    } else {
+        const char *tv = llmh_target_setting(t, "temperature");
+        if (tv && *tv) {
+            double d;
+            char key[256];
+            snprintf(key, sizeof key, "llm.%s.temperature", t->p->key);
+            const char *k2 = llmh_settings_get(s, key, NULL) ? key : "llm.temperature";
+            st = llmh_settings_get_double(s, k2, 0.7, 0, 2, &d, err);
+            if (st != LLMH_OK)
+                return st;
+            p->has_temperature = 1;
+            p->temperature = d;
+        }
+    }
+    if (p->has_temperature && (isnan(p->temperature) || p->temperature < 0 || p->temperature > 2))
+        return llmh_error_set(err, LLMH_E_INVALID, 0,
+                              "temperature must be between 0 and 2, got %g", p->temperature);
+
+    long window = 0;
+    if ((st = context_window(t, &window, err)) != LLMH_OK)
+        return st;
+    p->context_window = window;
+    int supports = 1;
+    if ((st = llmh_settings_get_bool(s, "llm.supports_max_tokens", 1, &supports, err)) != LLMH_OK)
+        return st;
+    long max_tokens = req->max_tokens;
+    if (max_tokens < 0)
+        return llmh_error_set(err, LLMH_E_INVALID, 0, "max tokens must be positive, got %ld",
+                              max_tokens);
+    if (max_tokens == 0 &&
+        (st = parse_long(t, "max_tokens", 30000, 0, 100000000L, &max_tokens, err)) != LLMH_OK)
+        return st;
+    if (!supports)
+        max_tokens = 0;
+    if (max_tokens > 0 && window > 0 && max_tokens > window * 8 / 10)
+        max_tokens = window * 8 / 10;
+    p->max_tokens = max_tokens;
+
+    int stream = req->stream;
+    if (stream < 0) {
+        stream = 1;
+        if ((st = llmh_settings_get_bool(s, "llm.streaming", 1, &stream, err)) != LLMH_OK)
+            return st;
+    }
+    const llmh_codec *c = t->codec;
+    p->stream = stream && c->parse_event != NULL;
+
+    pp->strip_think = 1;
+    llmh_settings_get_bool(s, "llm.strip_think_tags", 1, &pp->strip_think, NULL);
+    return LLMH_OK;
+}
+
+/* ---- streaming: framing -> codec -> think filter -> caller */
+
+typedef struct stream_state {
+    prepared *pp;
+    llmh_sse *sse;
+    llmh_ndjson *nd;
+    llmh_chat_out delta;
+    llmh_buf content, reasoning;
+    llmh_buf vis, rsn; /* per-event output of the think filter */
+    llmh_think *think;
+    int done;
+    llmh_finish finish;
+    llmh_usage usage;
+    int delivered;
+    long long t0, first_token_ms;
+    const llmh_chat_request *req;
+    llmh_error *err;
+    llmh_status st;
+} stream_state;
+
+static int deliver(stream_state *ss, const char *content, size_t clen, const char *reasoning,
+                   size_t rlen)
+{
+    if (!clen && !rlen)
+        return 0;
+    if (ss->first_token_ms < 0)
+        ss->first_token_ms = llmh_now_ms() - ss->t0;
+    llmh_buf_append(&ss->content, content, clen);
+    llmh_buf_append(&ss->reasoning, reasoning, rlen);
+    ss->delivered = 1;
+    if (ss->req->on_delta && ss->req->on_delta(ss->req->ud, content ? content : "", clen,
+                                               reasoning ? reasoning : "", rlen) != 0) {
+        ss->st = llmh_error_set(ss->err, LLMH_E_CANCELLED, 0, "cancelled by the caller");
+        return 1;
+    }
+    return 0;
+}
+
+static int on_event(stream_state *ss, const char *event, const char *data, size_t len)
+{
+    if (ss->done)
+        return 0; /* anything after the end marker is ignored */
+    llmh_stream_event ev = {event, data, len};
+    llmh_chat_out_reset(&ss->delta);
+    int done = 0;
+    llmh_status st = ss->pp->t.codec->parse_event(&ss->pp->t.call, &ev, &ss->delta, &done, ss->err);
+    if (st != LLMH_OK) {
+        ss->st = st;
+        return 1;
+    }
+    if (ss->delta.finish != LLMH_FINISH_NONE)
+        ss->finish = ss->delta.finish;
+    if (ss->delta.usage.prompt_tokens >= 0)
+        ss->usage.prompt_tokens = ss->delta.usage.prompt_tokens;
+    if (ss->delta.usage.completion_tokens >= 0)
+        ss->usage.completion_tokens = ss->delta.usage.completion_tokens;
+    llmh_buf_reset(&ss->vis);
+    llmh_buf_reset(&ss->rsn);
+    if (ss->delta.reasoning.len)
+        llmh_buf_append(&ss->rsn, ss->delta.reasoning.data, ss->delta.reasoning.len);
+    if (ss->delta.content.len) {
+        if (ss->think)
+            llmh_think_feed(ss->think, ss->delta.content.data, ss->delta.content.len, &ss->vis,
+                            &ss->rsn);
+        else
+            llmh_buf_append(&ss->vis, ss->delta.content.data, ss->delta.content.len);
+    }
+    if (done) {
+        ss->done = 1;
+        if (ss->think)
+            llmh_think_finish(ss->think, &ss->vis, &ss->rsn);
+    }
+    return deliver(ss, ss->vis.data, ss->vis.len, ss->rsn.data, ss->rsn.len);
+}
+
+static int on_sse(void *ud, const char *event, const char *data, size_t len, const char *id)
+{
+    (void)id;
+    return on_event(ud, event, data, len);
+}
+
+static int on_ndjson(void *ud, const char *line, size_t len)
+{
+    return on_event(ud, NULL, line, len);
+}
+
+static int on_body(void *ud, const char *data, size_t len)
+{
+    stream_state *ss = ud;
+    int rc = ss->sse ? llmh_sse_feed(ss->sse, data, len) : llmh_ndjson_feed(ss->nd, data, len);
+    if (rc < 0 && ss->st == LLMH_OK)
+        ss->st = llmh_error_set(ss->err, LLMH_E_PROTOCOL, 0,
+                                "%s sent a stream line longer than the limit", ss->pp->t.what);
+    return rc;
+}
+
+static void stream_state_init(stream_state *ss, prepared *pp, const llmh_chat_request *req,
+                              llmh_error *err, long long t0)
+{
+    memset(ss, 0, sizeof *ss);
+    ss->pp = pp;
+    ss->req = req;
+    ss->err = err;
+    ss->t0 = t0;
+    ss->first_token_ms = -1;
+    ss->usage.prompt_tokens = ss->usage.completion_tokens = -1;
+    llmh_chat_out_init(&ss->delta);
+    if (pp->t.p->flags & LLMH_P_FRAMING_NDJSON)
+        ss->nd = llmh_ndjson_new(on_ndjson, ss);
+    else
+        ss->sse = llmh_sse_new(on_sse, ss);
+    if (pp->strip_think)
+        ss->think = llmh_think_new();
+}
+
+static void stream_state_clear(stream_state *ss)
+{
+    llmh_sse_free(ss->sse);
+    llmh_ndjson_free(ss->nd);
+    llmh_chat_out_clear(&ss->delta);
+    llmh_buf_free(&ss->content);
+    llmh_buf_free(&ss->reasoning);
+    llmh_buf_free(&ss->vis);
+    llmh_buf_free(&ss->rsn);
+    llmh_think_free(ss->think);
+}
+
+/* One attempt. *delivered tells the retry loop whether the caller saw anything. */
+static llmh_status attempt(prepared *pp, const llmh_chat_request *req, long long t0,
+                           llmh_chat_result *res, int *delivered, llmh_error *err)
+{
+    llmh_target *t = &pp->t;
+    llmh_http_req hreq;
+    llmh_http_req_init(&hreq, t->base_url);
+    llmh_status st = t->codec->build_chat(&t->call, &pp->params, &hreq, err);
+    if (st != LLMH_OK) {
+        llmh_http_req_clear(&hreq);
+        return st;
+    }
+    llmh_xfer_opts o;
+    llmh_target_xfer_opts(t, &o);
+    stream_state ss;
+    stream_state_init(&ss, pp, req, err, t0);
+    if (pp->params.stream) {
+        o.on_body = on_body;
+        o.ud = &ss;
+    }
+    llmh_response resp;
+    llmh_error_clear(err);
+    st = llmh_http_perform(&hreq, &o, &resp, err);
+    if (st == LLMH_E_CANCELLED && ss.st != LLMH_OK)
+        st = ss.st; /* the stream callback's own reason */
+    *delivered = ss.delivered;
+    if (st == LLMH_OK && (resp.status < 200 || resp.status >= 300)) {
+        llmh_err_ctx x;
+        llmh_target_err_ctx(t, pp->model, &x);
+        llmh_classify_http_error(&x, resp.status, resp.retry_after_ms, resp.body.data,
+                                 resp.body.len, err);
+        st = err->code;
+    } else if (st == LLMH_OK && pp->params.stream) {
+        if (ss.sse)
+            llmh_sse_finish(ss.sse);
+        else if (llmh_ndjson_finish(ss.nd) != 0 && ss.st != LLMH_OK)
+            st = ss.st;
+        if (st == LLMH_OK && ss.st != LLMH_OK)
+            st = ss.st;
+        if (st == LLMH_OK && !ss.done && ss.finish == LLMH_FINISH_NONE)
+            st = llmh_error_set(err, LLMH_E_STREAM_CUT, resp.status,
+                                "the stream from %s ended before its end marker", t->what);
+        if (st == LLMH_OK && ss.think && !ss.done) {
+            llmh_buf_reset(&ss.vis);
+            llmh_buf_reset(&ss.rsn);
+            llmh_think_finish(ss.think, &ss.vis, &ss.rsn);
+            deliver(&ss, ss.vis.data, ss.vis.len, ss.rsn.data, ss.rsn.len);
+        }
+        if (st == LLMH_OK) {
+            res->content = llmh_strdup(ss.content.data ? ss.content.data : "");
+            res->reasoning = llmh_strdup(ss.reasoning.data ? ss.reasoning.data : "");
+            res->finish = ss.finish;
+            res->usage = ss.usage;
+            res->ttft_ms = (long)ss.first_token_ms;
+        }
+    } else if (st == LLMH_OK) {
+        llmh_chat_out out;
+        llmh_chat_out_init(&out);
+        st = t->codec->parse_chat(&t->call, resp.body.data ? resp.body.data : "", resp.body.len,
+                                  &out, err);
+        if (st == LLMH_OK) {
+            char *answer = NULL, *thought = NULL;
+            if (pp->strip_think) {
+                llmh_think_strip(out.content.data ? out.content.data : "", out.content.len,
+                                 &answer, &thought);
+            } else {
+                answer = llmh_strdup(out.content.data ? out.content.data : "");
+                thought = llmh_strdup("");
+            }
+            llmh_buf r = {0};
+            llmh_buf_append(&r, out.reasoning.data ? out.reasoning.data : "", out.reasoning.len);
+            llmh_buf_puts(&r, thought);
+            res->content = answer;
+            res->reasoning = llmh_strdup(r.data ? r.data : "");
+            llmh_buf_free(&r);
+            free(thought);
+            res->finish = out.finish;
+            res->usage = out.usage;
+            res->ttft_ms = -1;
+            if (req->on_delta && (res->content[0] || res->reasoning[0]))
+                req->on_delta(req->ud, res->content, strlen(res->content), res->reasoning,
+                              strlen(res->reasoning));
+        }
+        llmh_chat_out_clear(&out);
+    }
+    stream_state_clear(&ss);
+    llmh_response_clear(&resp);
+    llmh_http_req_clear(&hreq);
+    return st;
+}
+
+llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_result **out,
+                      llmh_error *err)
+{
+    llmh_error local;
+    if (!err)
+        err = &local;
+    llmh_error_clear(err);
+    *out = NULL;
+    if (!ctx || !req)
+        return llmh_error_set(err, LLMH_E_INVALID, 0, "llmh_chat needs a context and a request");
+    long long t0 = llmh_now_ms();
+    prepared pp;
+    llmh_status st = prepare(ctx, req, &pp, err);
+    if (st == LLMH_OK)
+        st = llmh_target_require_key(&pp.t, err);
+    if (st == LLMH_OK && (pp.t.p->flags & LLMH_P_CHECK_MODEL))
+        st = llmh_models_check(&pp.t, pp.model, err);
+    if (st != LLMH_OK) {
+        prepared_clear(&pp);
+        return st;
+    }
+    llmh_retry_policy policy;
+    llmh_retry_policy_from_settings(ctx->settings, pp.t.p->key, &policy);
+    llmh_chat_result *res = llmh_xcalloc(1, sizeof *res);
+    int attempts = 0;
+    for (;;) {
+        attempts++;
+        int delivered = 0;
+        st = attempt(&pp, req, t0, res, &delivered, err);
+        if (st == LLMH_OK)
+            break;
+        /* A streamed answer is retried only while nothing reached the caller. */
+        if (delivered || attempts > policy.max_retries || !llmh_retry_is_retryable(err))
+            break;
+        long delay = llmh_retry_delay_ms(&policy, attempts, err->retry_after_ms);
+        if (delay < 0) {
+            size_t l = strlen(err->message);
+            snprintf(err->message + l, sizeof err->message - l,
+                     "; not retrying: the server asks to wait %ld s, more than "
+                     "llm.retry_max_wait (%ld s)",
+                     (err->retry_after_ms + 999) / 1000, policy.max_wait_ms / 1000);
+            break;
+        }
+        llmh_log(LLMH_LOG_WARN, "attempt %d of %d failed (%s); retrying in %.1f s", attempts,
+                 policy.max_retries + 1, err->message, delay / 1000.0);
+        llmh_retry_sleep_ms(delay);
+    }
+    if (st != LLMH_OK) {
+        if (attempts > 1) {
+            size_t l = strlen(err->message);
+            snprintf(err->message + l, sizeof err->message - l, " (after %d attempts)", attempts);
+        }
+        llmh_chat_result_free(res);
+        prepared_clear(&pp);
+        return st;
+    }
+    res->provider = llmh_strdup(pp.t.p->key);
+    res->model = llmh_strdup(pp.model);
+    res->attempts = attempts;
+    res->latency_ms = (long)(llmh_now_ms() - t0);
+    *out = res;
+    prepared_clear(&pp);
+    return LLMH_OK;
+}
+
+llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char **json,
+                              llmh_error *err)
+{
+    *json = NULL;
+    prepared pp;
+    llmh_status st = prepare(ctx, req, &pp, err);
+    if (st == LLMH_OK)
+        st = llmh_target_require_key(&pp.t, err);
+    if (st != LLMH_OK) {
+        prepared_clear(&pp);
+        return st;
+    }
+    llmh_http_req hreq;
+    llmh_http_req_init(&hreq, pp.t.base_url);
+    st = pp.t.codec->build_chat(&pp.t.call, &pp.params, &hreq, err);
+    if (st == LLMH_OK) {
+        json_object *doc = json_object_new_object();
+        json_object *arr = json_object_new_array();
+        llmh_dry_run_entry(arr, &hreq);
+        json_object_object_add(doc, "requests", arr);
+        *json = llmh_strdup(json_object_to_json_string_ext(
+            doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(doc);
+    }
+    llmh_http_req_clear(&hreq);
+    prepared_clear(&pp);
+    return st;
+}
