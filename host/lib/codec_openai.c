@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
 #include "hostapi.h"
@@ -70,13 +71,19 @@ static llmh_status build_chat(const llmh_call *c, const llmh_chat_params *p, llm
     json_object *msgs = json_object_new_array();
     for (size_t i = 0; i < p->n_messages; i++) {
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "role", json_object_new_string(p->messages[i].role));
-        json_object_object_add(m, "content", json_object_new_string(p->messages[i].content));
+        const llmh_message *msg = &p->messages[i];
+        json_object_object_add(m, "role", json_object_new_string(msg->role ? msg->role : "user"));
+        json_object_object_add(m, "content",
+                               json_object_new_string(msg->content ? msg->content : ""));
         json_object_array_add(msgs, m);
     }
     json_object_object_add(body, "messages", msgs);
-    if (p->has_temperature)
-        json_object_object_add(body, "temperature", json_object_new_double(p->temperature));
+    if (p->has_temperature) {
+        /* Serialize 0.7 as 0.7, not 0.69999999999999996. */
+        char t[32];
+        snprintf(t, sizeof t, "%.6g", p->temperature);
+        json_object_object_add(body, "temperature", json_object_new_double_s(p->temperature, t));
+    }
     if (p->max_tokens > 0)
         json_object_object_add(body, "max_tokens", json_object_new_int64(p->max_tokens));
     if (p->n_stop) {
@@ -112,7 +119,7 @@ static void take_text(json_object *msg, llmh_chat_out *out)
 {
     size_t n = 0;
     const char *s = get_str(msg, "reasoning_content", &n);
-    if (!s)
+    if (!s || !n)
         s = get_str(msg, "reasoning", &n);
     if (s && n)
         llmh_buf_append(&out->reasoning, s, n);
@@ -167,8 +174,6 @@ static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, 
     return LLMH_OK;
 }
 
-static __thread json_tokener *event_tok;
-
 static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, llmh_chat_out *out,
                                int *done, llmh_error *err)
 {
@@ -177,11 +182,19 @@ static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, 
         *done = 1;
         return LLMH_OK;
     }
-    if (!event_tok)
-        event_tok = json_tokener_new();
-    else
-        json_tokener_reset(event_tok);
-    json_object *o = json_tokener_parse_ex(event_tok, ev->data, (int)ev->len);
+    /* One tokener per call, kept by the host: no allocation per event. */
+    llmh_call_private *priv = c->host_private;
+    json_tokener *tok = priv ? priv->tok : NULL;
+    if (!tok) {
+        tok = json_tokener_new();
+        if (priv)
+            priv->tok = tok;
+    } else {
+        json_tokener_reset(tok);
+    }
+    json_object *o = json_tokener_parse_ex(tok, ev->data, (int)ev->len);
+    if (!priv)
+        json_tokener_free(tok);
     if (!o || !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return llmh_error_set(err, LLMH_E_PROTOCOL, 0,
@@ -248,13 +261,23 @@ static llmh_status parse_models(const llmh_call *c, const char *body, size_t len
     return LLMH_OK;
 }
 
+/* The error object of a body: {"error": ...} at the top, or inside an
+ * array (Gemini's OpenAI layer wraps it so). */
+static json_object *error_object(json_object *o)
+{
+    if (o && json_object_is_type(o, json_type_array) && json_object_array_length(o) > 0)
+        o = json_object_array_get_idx(o, 0);
+    return o;
+}
+
 int llmh_openai_error_message(const char *body, size_t len, char *buf, size_t size)
 {
     if (!body || !len)
         return 0;
     json_tokener *tok = json_tokener_new();
-    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
     json_tokener_free(tok);
+    json_object *o = error_object(root);
     const char *msg = NULL;
     json_object *e = get(o, "error");
     if (e && json_object_is_type(e, json_type_string))
@@ -268,15 +291,48 @@ int llmh_openai_error_message(const char *body, size_t len, char *buf, size_t si
     int found = msg && *msg;
     if (found)
         snprintf(buf, size, "%s", msg);
-    json_object_put(o);
+    json_object_put(root);
     return found;
 }
 
+static int contains_nocase(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *s; s++)
+        if (strncasecmp(s, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* How servers say "the prompt does not fit": OpenAI, vLLM, llama.cpp,
+ * xAI, Gemini, DeepSeek each word it differently. */
 static int mentions_context(const char *s)
 {
-    return s && (strstr(s, "context length") || strstr(s, "context_length") ||
-                 strstr(s, "maximum context") || strstr(s, "too many tokens") ||
-                 strstr(s, "context window"));
+    static const char *const phrases[] = {
+        "context length", "context_length", "maximum context", "context window",
+        "context size",   "maximum prompt length", "input token count", "too many tokens",
+        "prompt is too long",
+    };
+    for (size_t i = 0; s && i < sizeof phrases / sizeof phrases[0]; i++)
+        if (contains_nocase(s, phrases[i]))
+            return 1;
+    return 0;
+}
+
+static int context_code(const char *body, size_t len)
+{
+    if (!body || !len)
+        return 0;
+    json_tokener *tok = json_tokener_new();
+    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    json_object *e = get(error_object(root), "error");
+    const char *code = get_str(e, "code", NULL), *type = get_str(e, "type", NULL);
+    int yes = (code && (!strcmp(code, "context_length_exceeded"))) ||
+              (type && (!strcmp(type, "exceed_context_size_error") ||
+                        !strcmp(type, "context_length_exceeded")));
+    json_object_put(root);
+    return yes;
 }
 
 static void classify_error(const llmh_call *c, int status, const char *body, size_t len,
@@ -285,10 +341,11 @@ static void classify_error(const llmh_call *c, int status, const char *body, siz
     (void)c;
     (void)status;
     char msg[LLMH_ERROR_MSG_MAX];
-    if (!llmh_openai_error_message(body, len, msg, sizeof msg))
-        return;
-    snprintf(err->message, sizeof err->message, "%s", msg);
-    if ((err->code == LLMH_E_BAD_REQUEST || err->code == LLMH_E_SERVER) && mentions_context(msg))
+    int have = llmh_openai_error_message(body, len, msg, sizeof msg);
+    if (have)
+        snprintf(err->message, sizeof err->message, "%s", msg);
+    if ((err->code == LLMH_E_BAD_REQUEST || err->code == LLMH_E_SERVER) &&
+        ((have && mentions_context(msg)) || context_code(body, len)))
         err->code = LLMH_E_CONTEXT_LENGTH;
 }
 

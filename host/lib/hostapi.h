@@ -51,6 +51,7 @@ struct llmh_models_out {
 /* What host_private of an llmh_call points to. */
 typedef struct llmh_call_private {
     const llmh_settings *settings;
+    struct json_tokener *tok; /* reused by the OpenAI stream parser; freed with the call */
 } llmh_call_private;
 
 void llmh_http_req_init(llmh_http_req *r, const char *base_url);

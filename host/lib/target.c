@@ -61,6 +61,8 @@ llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target
 
 void llmh_target_clear(llmh_target *t)
 {
+    if (t->priv.tok)
+        json_tokener_free(t->priv.tok);
     free(t->base_url);
     free(t->url_shown);
     memset(t, 0, sizeof *t);

@@ -16,6 +16,7 @@ static const struct {
     {"ndjson", llmh_test_register_ndjson},
     {"url", llmh_test_register_url},
     {"think", llmh_test_register_think},
+    {"plugins", llmh_test_register_plugins},
 };
 
 int main(int argc, char **argv)

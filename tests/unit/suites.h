@@ -8,5 +8,6 @@ int llmh_test_register_sse(void);
 int llmh_test_register_ndjson(void);
 int llmh_test_register_url(void);
 int llmh_test_register_think(void);
+int llmh_test_register_plugins(void);
 
 #endif

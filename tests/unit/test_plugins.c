@@ -21,7 +21,7 @@
 #error "PLUGIN_DIR must name the directory of the built provider plugins"
 #endif
 
-int llmh_test_register_plugins(void);
+#include "suites.h"
 
 static char g_tmp[256];
 static llmh_settings *g_reg_settings; /* the registry's own */
@@ -158,7 +158,7 @@ static const expect_desc g_expect[] = {
     {"lmstudio", "LM Studio", "http://localhost:1234/v1", "llm.lmstudio.url",
      "llm.lmstudio.api_key", NULL, "/v1", LLMH_KIND_LOCAL, 0, 1},
     {"llamacpp", "llama.cpp", "http://localhost:8080/v1", "llm.llamacpp.url",
-     "llm.llamacpp.api_key", NULL, NULL, LLMH_KIND_LOCAL, 0, 0},
+     "llm.llamacpp.api_key", NULL, NULL, LLMH_KIND_LOCAL, 0, 1},
     {"vllm", "vLLM", "http://localhost:8000/v1", "llm.vllm.url", "llm.vllm.api_key", NULL, NULL,
      LLMH_KIND_LOCAL, 0, 1},
     {"openai", "OpenAI", "https://api.openai.com/v1", "llm.openai.api_base", "llm.openai.api_key",
@@ -169,7 +169,7 @@ static const expect_desc g_expect[] = {
      "llm.google.api_key", "GEMINI_API_KEY", NULL, LLMH_KIND_CLOUD,
      LLMH_P_KEY_REQUIRED | LLMH_P_MODELS_NEED_KEY, 0},
     {"xai", "xAI Grok", "https://api.x.ai/v1", NULL, "llm.xai.api_key", "XAI_API_KEY", NULL,
-     LLMH_KIND_CLOUD, LLMH_P_KEY_REQUIRED | LLMH_P_MODELS_NEED_KEY, 0},
+     LLMH_KIND_CLOUD, LLMH_P_KEY_REQUIRED | LLMH_P_MODELS_NEED_KEY, 1},
     {"deepseek", "DeepSeek", "https://api.deepseek.com/v1", NULL, "llm.deepseek.api_key",
      "DEEPSEEK_API_KEY", NULL, LLMH_KIND_CLOUD, LLMH_P_KEY_REQUIRED | LLMH_P_MODELS_NEED_KEY, 1},
     {"ionos", "IONOS AI Model Hub", "https://openai.inference.de-txl.ionos.com/v1", NULL,
@@ -605,7 +605,7 @@ static void test_codec_request_body(void)
     ASSERT_STR(body_text(&t.req),
                "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be "
                "brief.\"},{\"role\":\"user\",\"content\":\"Hi \\\"there\\\"\"}],"
-               "\"temperature\":0.0,\"stop\":[\"###\",\"\\n\\n\"],\"stream\":false}");
+               "\"temperature\":0,\"stop\":[\"###\",\"\\n\\n\"],\"stream\":false}");
     tcall_close(&t);
 
     /* With a key: Bearer, marked secret. */
