@@ -18,8 +18,8 @@
 
 /* Sizes of the ABI 1.0 descriptors: anything smaller cannot be read safely. */
 #define DESC_V1_SIZE (offsetof(llmh_plugin_desc, fini) + sizeof(void (*)(void *)))
-#define PROVIDER_V1_SIZE (offsetof(llmh_provider, settings) + sizeof(const char *const *))
-#define CODEC_V1_SIZE (offsetof(llmh_codec, build_probe) + sizeof(void *))
+#define PROVIDER_V1_SIZE (offsetof(llmh_provider, default_port) + sizeof(long))
+#define CODEC_V1_SIZE (offsetof(llmh_codec, parse_version) + sizeof(void *))
 
 static int ltdl_ready;
 
@@ -128,6 +128,10 @@ llmh_gate llmh_loader_check_provider(const char *file, const llmh_provider *p, c
         {LLMH_CAP_MODELS, "LLMH_CAP_MODELS", c->build_models && c->parse_models,
          "build_models and parse_models"},
         {LLMH_CAP_PROBE, "LLMH_CAP_PROBE", c->build_probe != NULL, "build_probe"},
+        {LLMH_CAP_DETAILS, "LLMH_CAP_DETAILS", c->build_model_info && c->parse_model_info,
+         "build_model_info and parse_model_info"},
+        {LLMH_CAP_VERSION, "LLMH_CAP_VERSION", c->build_version && c->parse_version,
+         "build_version and parse_version"},
     };
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         int flagged = (p->caps & caps[i].flag) != 0;
@@ -142,10 +146,21 @@ llmh_gate llmh_loader_check_provider(const char *file, const llmh_provider *p, c
             return LLMH_GATE_CAPS_MISMATCH;
         }
     }
-    if ((c->build_models != NULL) != (c->parse_models != NULL)) {
-        *reason = llmh_sprintf("%s: provider %s has only one of build_models and parse_models",
-                               file, p->key);
-        return LLMH_GATE_CAPS_MISMATCH;
+    struct {
+        int a, b;
+        const char *names;
+    } pairs[] = {
+        {c->build_models != NULL, c->parse_models != NULL, "build_models and parse_models"},
+        {c->build_model_info != NULL, c->parse_model_info != NULL,
+         "build_model_info and parse_model_info"},
+        {c->build_version != NULL, c->parse_version != NULL, "build_version and parse_version"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (pairs[i].a != pairs[i].b) {
+            *reason = llmh_sprintf("%s: provider %s has only one of %s", file, p->key,
+                                   pairs[i].names);
+            return LLMH_GATE_CAPS_MISMATCH;
+        }
     }
     return LLMH_GATE_OK;
 }

@@ -69,6 +69,8 @@ typedef enum llmh_kind {
 #define LLMH_CAP_STREAM (1u << 0) /* codec.parse_event */
 #define LLMH_CAP_MODELS (1u << 1) /* codec.build_models and codec.parse_models */
 #define LLMH_CAP_PROBE  (1u << 2) /* codec.build_probe */
+#define LLMH_CAP_DETAILS (1u << 3) /* codec.build_model_info and codec.parse_model_info */
+#define LLMH_CAP_VERSION (1u << 4) /* codec.build_version and codec.parse_version */
 
 /* JSON value types returned by host->json_type. */
 typedef enum llmh_json_type {
@@ -140,6 +142,20 @@ typedef struct llmh_codec {
     /* LLMH_CAP_PROBE. Fill req for the availability probe (default: the
      * model list request). Only HTTP 200 counts as available. */
     llmh_status (*build_probe)(const llmh_call *c, llmh_http_req *req, llmh_error *err);
+    /* LLMH_CAP_DETAILS. Fill req to ask for one model's details
+     * (`llmhost models --details`). */
+    llmh_status (*build_model_info)(const llmh_call *c, const char *model, llmh_http_req *req,
+                                    llmh_error *err);
+    /* LLMH_CAP_DETAILS. Parse a 2xx details body: call models_add once for
+     * the model (with its context length) and models_detail for the rest
+     * ("capabilities" as a comma-separated list, "family", ...). */
+    llmh_status (*parse_model_info)(const llmh_call *c, const char *model, const char *body,
+                                    size_t len, llmh_models_out *out, llmh_error *err);
+    /* LLMH_CAP_VERSION. Fill req to ask the server's version (`llmhost doctor`). */
+    llmh_status (*build_version)(const llmh_call *c, llmh_http_req *req, llmh_error *err);
+    /* LLMH_CAP_VERSION. Write the version string of a 2xx body into buf. */
+    llmh_status (*parse_version)(const llmh_call *c, const char *body, size_t len, char *buf,
+                                 size_t size, llmh_error *err);
 } llmh_codec;
 
 /* A provider descriptor. A plugin may offer several. */
@@ -161,6 +177,7 @@ typedef struct llmh_provider {
     long probe_timeout_ms;        /* 0: 1000 for OpenAI-style local, 3000 for ndjson */
     long models_timeout_ms;       /* 0: 30000 */
     const char *const *settings;  /* extra keys it reads, NULL-terminated; may be NULL */
+    long default_port;            /* added to a URL given without a port (Ollama: 11434); 0: none */
 } llmh_provider;
 
 /* The host services table. Every pointer is set by a host of this ABI major;
@@ -277,7 +294,7 @@ static inline void llmh_openai_classify_error(const llmh_call *c, int status, co
     {                                                                                         \
         sizeof(llmh_codec), (build_chat_), llmh_openai_parse_chat, llmh_openai_parse_event,  \
             llmh_openai_build_models, llmh_openai_parse_models, llmh_openai_classify_error,  \
-            NULL                                                                              \
+            NULL, NULL, NULL, NULL, NULL                                                      \
     }
 
 /* The descriptor every plugin exports as `llmh_plugin`. */
