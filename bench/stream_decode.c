@@ -4,10 +4,16 @@
  * Cases (each a whole recording fed in 16 KiB pieces, repeated, median):
  *   sse+openai   SSE framing (host/lib/sse.c) + the OpenAI codec's
  *                parse_event (host/lib/codec_openai.c), the way chat.c drives
- *                them: one llmh_chat_out reset before every event.
+ *                them: one llmh_chat_out reset before every event, and the
+ *                llmh_call's host_private set up as target.c does (the codec
+ *                keeps its reused json-c tokener there).
  *   sse          SSE framing alone (the callback only counts).
  *   ndjson       NDJSON framing alone (host/lib/ndjson.c) on Ollama-shaped
  *                lines; the Ollama codec is a plugin not written yet.
+ *   json-c       reference, not a target: json-c alone on the same event
+ *                payloads (one reused tokener, json_tokener_parse_ex +
+ *                json_object_put per event, no framing, no codec logic), the
+ *                floor for any codec that builds a json-c tree per event.
  *
  * Build: bench/build.sh (or see bench/README.md for the cc line).
  * Usage: stream_decode [--events N] [--runs R] [--piece BYTES] [--cpu C]
@@ -22,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <llmhost/plugin.h>
 
 #include "codec_openai.h"
@@ -121,6 +128,7 @@ typedef struct sink {
     int done;
     int finish_seen;
     llmh_call call;
+    llmh_call_private priv; /* as target.c sets it up: holds the reused tokener */
     llmh_chat_out out;
     llmh_error err;
 } sink;
@@ -201,8 +209,8 @@ static double median(double *v, int n)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-typedef enum { CASE_SSE_OPENAI, CASE_SSE, CASE_NDJSON, N_CASES } case_id;
-static const char *const case_names[N_CASES] = {"sse+openai", "sse", "ndjson"};
+typedef enum { CASE_SSE_OPENAI, CASE_SSE, CASE_NDJSON, CASE_JSONC, N_CASES } case_id;
+static const char *const case_names[N_CASES] = {"sse+openai", "sse", "ndjson", "json-c"};
 
 typedef struct result {
     double wall[MAX_RUNS], cpu[MAX_RUNS];
@@ -210,15 +218,52 @@ typedef struct result {
     size_t events, bytes;
 } result;
 
+/* The json-c reference: the payload of every event of the sse+openai
+ * recording, parsed and freed the way the codec does, without framing. */
+static int jsonc_pass(size_t n_words, double *wall, double *cpu)
+{
+    static const char *const payloads[3] = {OPENAI_ROLE, OPENAI_WORD, OPENAI_STOP};
+    const char *data[3];
+    int len[3];
+    for (int i = 0; i < 3; i++) {
+        data[i] = payloads[i] + 6;                /* after "data: " */
+        len[i] = (int)(strlen(payloads[i]) - 8); /* without "data: " and "\n\n" */
+    }
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return 1;
+    size_t objects = 0;
+    double t0 = now_s(), c0 = cpu_s();
+    for (size_t i = 0; i < n_words + 2; i++) {
+        int k = i == 0 ? 0 : i <= n_words ? 1 : 2;
+        json_tokener_reset(tok);
+        json_object *o = json_tokener_parse_ex(tok, data[k], len[k]);
+        objects += o != NULL;
+        json_object_put(o);
+    }
+    *cpu = cpu_s() - c0;
+    *wall = now_s() - t0;
+    json_tokener_free(tok);
+    if (objects != n_words + 2) {
+        fprintf(stderr, "stream_decode: json-c: %zu of %zu payloads parsed\n", objects,
+                n_words + 2);
+        return 1;
+    }
+    return 0;
+}
+
 /* One pass over the recording. Returns 0, or 1 on a decoding error or a
  * count that does not match the recording. */
 static int one_pass(case_id c, const recording *r, size_t piece, double *wall, double *cpu)
 {
+    if (c == CASE_JSONC)
+        return jsonc_pass(r->events - 2, wall, cpu);
     sink s;
     memset(&s, 0, sizeof s);
     s.call.struct_size = sizeof s.call;
     s.call.host = llmh_host_table();
     s.call.base_url = "http://127.0.0.1:1/v1";
+    s.call.host_private = &s.priv;
     llmh_chat_out_init(&s.out);
 
     llmh_sse *sp = NULL;
@@ -250,6 +295,8 @@ static int one_pass(case_id c, const recording *r, size_t piece, double *wall, d
     llmh_sse_free(sp);
     llmh_ndjson_free(np);
     llmh_chat_out_clear(&s.out);
+    if (s.priv.tok) /* as llmh_target_clear does */
+        json_tokener_free(s.priv.tok);
 
     if (rc != 0) {
         fprintf(stderr, "stream_decode: %s: feed returned %d\n", case_names[c], rc);
@@ -273,7 +320,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: stream_decode [--events N] [--runs R] [--piece BYTES] [--cpu C]\n"
-            "                     [--case sse+openai|sse|ndjson] [--json]\n"
+            "                     [--case sse+openai|sse|ndjson|json-c] [--json]\n"
             "  --events N   content events per recording (default 200000)\n"
             "  --runs R     timed passes per case, after one warm-up (default 7, max %d)\n"
             "  --piece B    feed size in bytes (default 16384)\n"
@@ -347,6 +394,12 @@ int main(int argc, char **argv)
     rec[CASE_SSE_OPENAI] = make_openai(n_events);
     rec[CASE_SSE] = rec[CASE_SSE_OPENAI];
     rec[CASE_NDJSON] = make_ollama(n_events);
+    /* json-c: the payloads of the sse+openai events less [DONE] */
+    rec[CASE_JSONC].p = NULL;
+    rec[CASE_JSONC].events = n_events + 3 - 1;
+    rec[CASE_JSONC].len = (sizeof OPENAI_ROLE - 9) + n_events * (sizeof OPENAI_WORD - 9) +
+                          (sizeof OPENAI_STOP - 9);
+    rec[CASE_JSONC].content_bytes = 0;
 
     result res[N_CASES];
     memset(res, 0, sizeof res);

@@ -69,6 +69,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
         keys[i] = llmh_registry_provider(r, i)->p->key;
     llmh_probe *probes = calloc(np ? np : 1, sizeof *probes);
     llmh_probe_run(ctx, keys, np, 0, 0, probes);
+    llmh_probe_versions(probes, np);
     json_object *provs = json_object_new_array();
     size_t available = 0;
     for (size_t i = 0; i < np; i++) {
@@ -87,6 +88,8 @@ int cmd_doctor(cli *c, int argc, char **argv)
                                json_object_new_boolean(llmh_provider_api_key(ctx->settings, p) != NULL));
         json_object_object_add(o, "available", json_object_new_boolean(probes[i].available));
         json_object_object_add(o, "reason", probes[i].reason ? json_object_new_string(probes[i].reason) : NULL);
+        if (probes[i].version)
+            json_object_object_add(o, "server_version", json_object_new_string(probes[i].version));
         available += probes[i].available != 0;
         json_object_array_add(provs, o);
         llmh_probe_clear(&probes[i]);
@@ -126,6 +129,8 @@ int cmd_doctor(cli *c, int argc, char **argv)
         printf("%-7s ", json_object_get_boolean(v) ? "key set" : "no key");
         json_object_object_get_ex(o, "available", &v);
         printf("%s", json_object_get_boolean(v) ? "available" : "not available");
+        if (json_object_object_get_ex(o, "server_version", &v))
+            printf(" (server %s)", json_object_get_string(v));
         json_object_object_get_ex(o, "reason", &v);
         printf("%s%s\n", v ? ": " : "", v ? json_object_get_string(v) : "");
     }

@@ -8,7 +8,7 @@
 #include "error.h"
 
 static const char help[] =
-    "Usage: llmhost models [-p PROVIDER] [--json] [--refresh] [--dry-run]\n"
+    "Usage: llmhost models [-p PROVIDER] [--json] [--refresh] [--details] [--dry-run]\n"
     "\n"
     "List the models a provider offers. Lists are cached for llm.models_ttl\n"
     "seconds (default a day) under $XDG_CACHE_HOME/llmhost/. Without -p (and no\n"
@@ -18,6 +18,8 @@ static const char help[] =
     "      --json        {\"provider\",\"models\":[{\"id\",\"label\",\"provider\",\n"
     "                    \"context_length\"}],\"error\",\"cached\"}\n"
     "      --refresh     ask the server even when the cache is fresh\n"
+    "      --details     also ask each model's details (context length,\n"
+    "                    capabilities, family...) where the provider can tell\n"
     "      --dry-run     print the HTTP request as JSON and send nothing\n";
 
 static json_object *list_json(const llmh_model_list *l)
@@ -33,6 +35,24 @@ static json_object *list_json(const llmh_model_list *l)
         if (l->models[i].context_length > 0)
             json_object_object_add(m, "context_length",
                                    json_object_new_int64(l->models[i].context_length));
+        size_t nd = llmh_model_detail_count(l, i);
+        if (nd) {
+            json_object *d = json_object_new_object();
+            const char *k, *v;
+            for (size_t j = 0; llmh_model_detail_at(l, i, j, &k, &v); j++) {
+                if (!strcmp(k, "capabilities")) {
+                    json_object *caps = json_object_new_array();
+                    char *copy = strdup(v), *save = NULL;
+                    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+                        json_object_array_add(caps, json_object_new_string(tok + strspn(tok, " ")));
+                    free(copy);
+                    json_object_object_add(d, k, caps);
+                } else {
+                    json_object_object_add(d, k, json_object_new_string(v));
+                }
+            }
+            json_object_object_add(m, "details", d);
+        }
         json_object_array_add(arr, m);
     }
     json_object_object_add(o, "models", arr);
@@ -54,6 +74,9 @@ static void print_list(const llmh_model_list *l, int heading)
             printf("  %s", m->label);
         if (m->context_length > 0)
             printf("  (context %ld)", m->context_length);
+        const char *caps = llmh_model_detail(l, i, "capabilities");
+        if (caps)
+            printf("  [%s]", caps);
         printf("\n");
     }
 }
@@ -61,7 +84,7 @@ static void print_list(const llmh_model_list *l, int heading)
 int cmd_models(cli *c, int argc, char **argv)
 {
     const char *provider = NULL;
-    int json = 0, refresh = 0, dry = 0;
+    int json = 0, refresh = 0, dry = 0, details = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
@@ -75,6 +98,8 @@ int cmd_models(cli *c, int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--refresh")) {
             refresh = 1;
+        } else if (!strcmp(a, "--details")) {
+            details = 1;
         } else if (!strcmp(a, "--dry-run")) {
             dry = 1;
         } else {
@@ -103,7 +128,8 @@ int cmd_models(cli *c, int argc, char **argv)
     }
     if (provider) {
         llmh_model_list *l = NULL;
-        llmh_status st = llmh_models(ctx, provider, refresh, &l, &err);
+        unsigned flags = (refresh ? LLMH_MODELS_REFRESH : 0) | (details ? LLMH_MODELS_DETAILS : 0);
+        llmh_status st = llmh_models(ctx, provider, flags, &l, &err);
         if (st != LLMH_OK) {
             cli_error("%s", err.message);
             return cli_exit_for(st);
@@ -129,7 +155,8 @@ int cmd_models(cli *c, int argc, char **argv)
         if (!probes[i].available)
             continue;
         llmh_model_list *l = NULL;
-        if (llmh_models(ctx, keys[i], refresh, &l, &err) == LLMH_OK) {
+        unsigned flags = (refresh ? LLMH_MODELS_REFRESH : 0) | (details ? LLMH_MODELS_DETAILS : 0);
+        if (llmh_models(ctx, keys[i], flags, &l, &err) == LLMH_OK) {
             if (json)
                 json_object_array_add(lists, list_json(l));
             else

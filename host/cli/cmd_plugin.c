@@ -213,7 +213,7 @@ static int do_info(cli *c, int argc, char **argv)
     json_object *details = json_object_new_array();
     for (size_t i = 0; i < llmh_registry_provider_count(r); i++) {
         const llmh_provider_rec *pr = llmh_registry_provider(r, i);
-        if (pr->plugin != p)
+        if (pr->plugin != p || pr->declared)
             continue;
         char buf[256];
         json_object *d = json_object_new_object();

@@ -34,7 +34,7 @@ json_object *cli_plugin_json(const llmh_registry *r, const llmh_plugin_rec *p)
     json_object *provs = json_object_new_array();
     for (size_t i = 0; ok && i < llmh_registry_provider_count(r); i++) {
         const llmh_provider_rec *pr = llmh_registry_provider(r, i);
-        if (pr->plugin == p)
+        if (pr->plugin == p && !pr->declared)
             json_object_array_add(provs, json_object_new_string(pr->p->key));
     }
     json_object_object_add(o, "providers", provs);
@@ -82,7 +82,7 @@ int cmd_plugins(cli *c, int argc, char **argv)
             const char *sep = " ";
             for (size_t k = 0; k < llmh_registry_provider_count(r); k++) {
                 const llmh_provider_rec *pr = llmh_registry_provider(r, k);
-                if (pr->plugin == p) {
+                if (pr->plugin == p && !pr->declared) {
                     printf("%s%s", sep, pr->p->key);
                     sep = ", ";
                 }

@@ -68,7 +68,7 @@ int cmd_providers(cli *c, int argc, char **argv)
         json_object_object_add(o, "base_url", shown ? json_object_new_string(shown) : NULL);
         json_object_object_add(o, "api_key_set", json_object_new_boolean(key_set));
         json_object_object_add(o, "plugin",
-                               pr->plugin ? json_object_new_string(pr->plugin->name) : NULL);
+                               pr->plugin && !pr->declared ? json_object_new_string(pr->plugin->name) : NULL);
         if (!shown)
             json_object_object_add(o, "error", json_object_new_string(err.message));
         json_object_object_add(o, "available", json_object_new_boolean(probes[i].available));

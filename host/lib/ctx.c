@@ -107,7 +107,7 @@ llmh_status llmh_provider_get(llmh_ctx *ctx, size_t i, llmh_provider_info *out)
     out->key = pr->p->key;
     out->display_name = pr->p->display_name;
     out->kind = llmh_kind_name(pr->p->kind);
-    out->plugin = pr->plugin ? pr->plugin->name : NULL;
+    out->plugin = pr->plugin && !pr->declared ? pr->plugin->name : NULL;
     out->api_key_set = llmh_provider_api_key(ctx->settings, pr->p) != NULL;
     return LLMH_OK;
 }

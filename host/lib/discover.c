@@ -136,6 +136,45 @@ void llmh_probe_run(llmh_ctx *ctx, const char *const *keys, size_t n, long timeo
     free(job_of);
 }
 
+void llmh_probe_versions(llmh_probe *probes, size_t n)
+{
+    llmh_xfer_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
+    llmh_http_req *reqs = llmh_xcalloc(n ? n : 1, sizeof *reqs);
+    size_t *of = llmh_xcalloc(n ? n : 1, sizeof *of), nj = 0;
+    for (size_t i = 0; i < n; i++) {
+        llmh_target *t = &probes[i].t;
+        if (!probes[i].available || !t->codec || !t->codec->build_version)
+            continue;
+        llmh_error e;
+        llmh_http_req_init(&reqs[nj], t->base_url);
+        if (t->codec->build_version(&t->call, &reqs[nj], &e) != LLMH_OK) {
+            llmh_http_req_clear(&reqs[nj]);
+            continue;
+        }
+        llmh_target_xfer_opts(t, &jobs[nj].opts);
+        jobs[nj].opts.total_timeout_ms = probe_timeout(t->p);
+        jobs[nj].req = &reqs[nj];
+        of[nj++] = i;
+    }
+    llmh_http_perform_all(jobs, nj, 0);
+    for (size_t j = 0; j < nj; j++) {
+        llmh_probe *pr = &probes[of[j]];
+        if (jobs[j].status == LLMH_OK && jobs[j].resp.status == 200) {
+            char buf[128] = "";
+            llmh_error e;
+            if (pr->t.codec->parse_version(&pr->t.call, jobs[j].resp.body.data ? jobs[j].resp.body.data : "",
+                                           jobs[j].resp.body.len, buf, sizeof buf, &e) == LLMH_OK &&
+                buf[0])
+                pr->version = llmh_strdup(buf);
+        }
+        llmh_response_clear(&jobs[j].resp);
+        llmh_http_req_clear(&reqs[j]);
+    }
+    free(jobs);
+    free(reqs);
+    free(of);
+}
+
 llmh_status llmh_provider_available(llmh_ctx *ctx, const char *provider, int *available,
                                     char **reason, llmh_error *err)
 {

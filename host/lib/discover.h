@@ -21,5 +21,8 @@ typedef struct llmh_probe {
 void llmh_probe_run(llmh_ctx *ctx, const char *const *keys, size_t n, long timeout_ms,
                     int want_models, llmh_probe *out);
 void llmh_probe_clear(llmh_probe *p);
+/* For available providers whose codec can tell: ask each server's version
+ * (all at once) into ->version. */
+void llmh_probe_versions(llmh_probe *probes, size_t n);
 
 #endif

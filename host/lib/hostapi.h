@@ -31,15 +31,15 @@ struct llmh_chat_out {
     llmh_usage usage;
 };
 
-typedef struct llmh_model_detail {
+typedef struct llmh_model_kv {
     char *key, *value;
-} llmh_model_detail;
+} llmh_model_kv;
 
 typedef struct llmh_model_entry {
     char *id;
     char *label;
     long context_length;
-    llmh_model_detail *details;
+    llmh_model_kv *details;
     size_t n_details;
 } llmh_model_entry;
 

@@ -284,11 +284,80 @@ llmh_status llmh_models_check(llmh_target *t, const char *model, llmh_error *err
     return st;
 }
 
+static void merge_details(llmh_model_entry *dst, const llmh_model_entry *src)
+{
+    if (src->context_length > 0)
+        dst->context_length = src->context_length;
+    for (size_t k = 0; k < src->n_details; k++) {
+        int have = 0;
+        for (size_t j = 0; j < dst->n_details; j++) {
+            if (strcmp(dst->details[j].key, src->details[k].key) == 0) {
+                free(dst->details[j].value);
+                dst->details[j].value = llmh_strdup(src->details[k].value);
+                have = 1;
+            }
+        }
+        if (!have) {
+            dst->details = llmh_xrealloc(dst->details, (dst->n_details + 1) * sizeof *dst->details);
+            dst->details[dst->n_details].key = llmh_strdup(src->details[k].key);
+            dst->details[dst->n_details].value = llmh_strdup(src->details[k].value);
+            dst->n_details++;
+        }
+    }
+}
+
+void llmh_models_fill_details(llmh_target *t, llmh_models_out *out)
+{
+    const llmh_codec *c = t->codec;
+    if (!c->build_model_info || !c->parse_model_info || !out->n)
+        return;
+    llmh_xfer_job *jobs = llmh_xcalloc(out->n, sizeof *jobs);
+    llmh_http_req *reqs = llmh_xcalloc(out->n, sizeof *reqs);
+    size_t *of = llmh_xcalloc(out->n, sizeof *of), nj = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        llmh_error e;
+        llmh_http_req_init(&reqs[nj], t->base_url);
+        if (c->build_model_info(&t->call, out->models[i].id, &reqs[nj], &e) != LLMH_OK) {
+            llmh_http_req_clear(&reqs[nj]);
+            continue;
+        }
+        llmh_target_xfer_opts(t, &jobs[nj].opts);
+        jobs[nj].opts.total_timeout_ms =
+            t->p->models_timeout_ms > 0 ? t->p->models_timeout_ms : 30000;
+        jobs[nj].req = &reqs[nj];
+        of[nj++] = i;
+    }
+    llmh_http_perform_all(jobs, nj, 8);
+    for (size_t j = 0; j < nj; j++) {
+        llmh_model_entry *m = &out->models[of[j]];
+        if (jobs[j].status == LLMH_OK && jobs[j].resp.status == 200) {
+            llmh_models_out one;
+            llmh_models_out_init(&one);
+            llmh_error e;
+            if (c->parse_model_info(&t->call, m->id,
+                                    jobs[j].resp.body.data ? jobs[j].resp.body.data : "",
+                                    jobs[j].resp.body.len, &one, &e) == LLMH_OK &&
+                one.n > 0)
+                merge_details(m, &one.models[0]);
+            llmh_models_out_clear(&one);
+        } else {
+            llmh_log(LLMH_LOG_INFO, "no details for %s: %s", m->id,
+                     jobs[j].status != LLMH_OK ? jobs[j].err.message : "server refused");
+        }
+        llmh_response_clear(&jobs[j].resp);
+        llmh_http_req_clear(&reqs[j]);
+    }
+    free(jobs);
+    free(reqs);
+    free(of);
+}
+
 /* ---- the public listing API */
 
-llmh_status llmh_models(llmh_ctx *ctx, const char *provider, int refresh, llmh_model_list **out,
-                        llmh_error *err)
+llmh_status llmh_models(llmh_ctx *ctx, const char *provider, unsigned flags,
+                        llmh_model_list **out, llmh_error *err)
 {
+    int refresh = (flags & LLMH_MODELS_REFRESH) != 0;
     *out = NULL;
     llmh_target t;
     llmh_error local;
@@ -309,6 +378,8 @@ llmh_status llmh_models(llmh_ctx *ctx, const char *provider, int refresh, llmh_m
         priv->error = llmh_strdup(local.message);
     else
         llmh_models_get(&t, refresh, &priv->out, &priv->error, &l->cached);
+    if (st == LLMH_OK && (flags & LLMH_MODELS_DETAILS))
+        llmh_models_fill_details(&t, &priv->out);
     l->provider = priv->provider;
     l->error = priv->error;
     l->n = priv->out.n;
@@ -368,4 +439,30 @@ llmh_status llmh_models_dry_run(llmh_ctx *ctx, const char *provider, char **json
     llmh_http_req_clear(&req);
     llmh_target_clear(&t);
     return st;
+}
+
+size_t llmh_model_detail_count(const llmh_model_list *l, size_t i)
+{
+    const list_priv *priv = l ? l->priv : NULL;
+    return priv && i < priv->out.n ? priv->out.models[i].n_details : 0;
+}
+
+int llmh_model_detail_at(const llmh_model_list *l, size_t i, size_t k, const char **key,
+                         const char **value)
+{
+    if (k >= llmh_model_detail_count(l, i))
+        return 0;
+    const list_priv *priv = l->priv;
+    *key = priv->out.models[i].details[k].key;
+    *value = priv->out.models[i].details[k].value;
+    return 1;
+}
+
+const char *llmh_model_detail(const llmh_model_list *l, size_t i, const char *key)
+{
+    const char *k, *v;
+    for (size_t n = 0; llmh_model_detail_at(l, i, n, &k, &v); n++)
+        if (strcmp(k, key) == 0)
+            return v;
+    return NULL;
 }

@@ -20,6 +20,10 @@ void llmh_models_suggest(llmh_target *t, char *buf, size_t size);
  * known and lacks the model (a stale cache is refreshed once first). */
 llmh_status llmh_models_check(llmh_target *t, const char *model, llmh_error *err);
 
+/* Ask the server for each model's details (concurrently, where the codec
+ * can) and merge context length and details into out. */
+void llmh_models_fill_details(llmh_target *t, llmh_models_out *out);
+
 /* The request that lists models, built with the plugin's codec. */
 llmh_status llmh_models_build_request(llmh_target *t, llmh_http_req *req, llmh_error *err);
 

@@ -36,6 +36,30 @@ const char *llmh_provider_key_key(const llmh_provider *p, char *buf, size_t size
     return buf;
 }
 
+/* url with ":port" added when its authority has no port. malloc'd. */
+static char *with_default_port(const char *url, long port)
+{
+    const char *auth = strstr(url, "://");
+    auth = auth ? auth + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *host = auth;
+    for (const char *q = auth; q < auth + alen; q++)
+        if (*q == '@')
+            host = q + 1;
+    const char *end = auth + alen;
+    const char *colon = NULL;
+    if (*host == '[') {
+        const char *rb = memchr(host, ']', (size_t)(end - host));
+        if (rb && rb + 1 < end && rb[1] == ':')
+            colon = rb + 1;
+    } else {
+        colon = memchr(host, ':', (size_t)(end - host));
+    }
+    if (colon)
+        return llmh_strdup(url);
+    return llmh_sprintf("%.*s:%ld%s", (int)(end - url), url, port, end);
+}
+
 llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provider *p, char **out,
                                       llmh_error *err)
 {
@@ -64,6 +88,13 @@ llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provide
             llmh_error_set(err, st, 0, "%s (%s): %s", p->display_name, key, msg);
         }
         return st;
+    }
+    /* Like Ollama's own client: "host" or "host:port" without a scheme
+     * means the provider's port; an explicit scheme means its standard one. */
+    if (p->default_port > 0 && !strstr(v, "://")) {
+        char *with = with_default_port(norm, p->default_port);
+        free(norm);
+        norm = with;
     }
     if (p->url_suffix && *p->url_suffix) {
         char *with = llmh_url_ensure_suffix(norm, p->url_suffix);

@@ -11,11 +11,14 @@
 
 #include "loader.h"
 #include "log.h"
+#include "url.h"
 #include "util.h"
 
 #ifndef LLMH_PLUGINDIR
 #define LLMH_PLUGINDIR "/usr/local/lib/llmhost/plugins"
 #endif
+
+static void free_decl(void *p);
 
 struct llmh_registry {
     llmh_settings *settings;
@@ -77,7 +80,7 @@ void llmh_registry_free(llmh_registry *r)
         return;
     for (size_t i = 0; i < r->n_providers; i++) {
         free(r->providers[i].owned);
-        free(r->providers[i].owned_strings);
+        free_decl(r->providers[i].owned_strings);
     }
     free(r->providers);
     /* Unload in reverse order of loading. */
@@ -378,6 +381,134 @@ static void scan_dir(llmh_registry *r, const char *dir)
     free(names);
 }
 
+/* ---- providers declared in the config: [provider.NAME] */
+
+typedef struct decl_strings {
+    char *key, *display, *url, *url_setting, *key_setting, *key_env;
+} decl_strings;
+
+static void free_decl(void *p)
+{
+    decl_strings *d = p;
+    if (!d)
+        return;
+    free(d->key);
+    free(d->display);
+    free(d->url);
+    free(d->url_setting);
+    free(d->key_setting);
+    free(d->key_env);
+    free(d);
+}
+
+typedef struct decl_ctx {
+    llmh_registry *r;
+} decl_ctx;
+
+static void decl_warn(llmh_registry *r, const char *key, const char *fmt, const char *a)
+{
+    const char *file = NULL;
+    int line = 0;
+    char where[512] = "";
+    if (llmh_settings_origin(r->settings, key, &file, &line) && file)
+        snprintf(where, sizeof where, "%s:%d: ", file, line);
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, a);
+    llmh_log(LLMH_LOG_WARN, "%s%s", where, msg);
+}
+
+static void add_declared(void *ud, const char *name)
+{
+    decl_ctx *dc = ud;
+    llmh_registry *r = dc->r;
+    char k[256];
+    snprintf(k, sizeof k, "provider.%s.url", name);
+    if (!llmh_is_ident(name)) {
+        decl_warn(r, k, "[provider.%s] ignored: a provider name is lower case [a-z0-9_]", name);
+        return;
+    }
+    if (llmh_registry_find(r, name)) {
+        decl_warn(r, k, "[provider.%s] ignored: a plugin already provides that key", name);
+        return;
+    }
+    const char *url = llmh_settings_get(r->settings, k, NULL);
+    char pk[256];
+    snprintf(pk, sizeof pk, "provider.%s.protocol", name);
+    const char *protocol = llmh_settings_get(r->settings, pk, NULL);
+    if (!protocol || !*protocol)
+        protocol = "openai";
+    /* "openai" is the host's codec; any loaded provider's key borrows its codec. */
+    const llmh_provider *like = NULL;
+    if (strcmp(protocol, "openai") != 0) {
+        const llmh_provider_rec *pr = llmh_registry_find(r, protocol);
+        if (!pr || !pr->plugin) {
+            decl_warn(r, pk, "[provider.%s] ignored: unknown protocol; use openai or the key "
+                             "of a loaded provider such as ollama or anthropic", name);
+            return;
+        }
+        like = pr->p;
+    }
+    if (!url || !*url) {
+        decl_warn(r, k, "[provider.%s] ignored: it needs url = ...", name);
+        return;
+    }
+    char kk[256];
+    snprintf(kk, sizeof kk, "provider.%s.kind", name);
+    const char *kind = llmh_settings_get(r->settings, kk, NULL);
+    llmh_kind kd;
+    if (!kind || !*kind) {
+        kd = llmh_url_is_local(url) ? LLMH_KIND_LOCAL : LLMH_KIND_CLOUD;
+    } else if (!strcmp(kind, "local")) {
+        kd = LLMH_KIND_LOCAL;
+    } else if (!strcmp(kind, "cloud")) {
+        kd = LLMH_KIND_CLOUD;
+    } else if (!strcmp(kind, "custom")) {
+        kd = LLMH_KIND_CUSTOM;
+    } else {
+        decl_warn(r, kk, "[provider.%s] ignored: kind must be local, cloud or custom", name);
+        return;
+    }
+    decl_strings *d = llmh_xcalloc(1, sizeof *d);
+    d->key = llmh_strdup(name);
+    char dn[256];
+    snprintf(dn, sizeof dn, "provider.%s.name", name);
+    const char *display = llmh_settings_get(r->settings, dn, NULL);
+    d->display = llmh_strdup(display && *display ? display : name);
+    d->url = llmh_strdup(url);
+    d->url_setting = llmh_strdup(k);
+    d->key_setting = llmh_sprintf("provider.%s.api_key", name);
+    char ke[256];
+    snprintf(ke, sizeof ke, "provider.%s.api_key_env", name);
+    const char *env = llmh_settings_get(r->settings, ke, NULL);
+    d->key_env = env && *env ? llmh_strdup(env) : NULL;
+    llmh_provider *p = llmh_xcalloc(1, sizeof *p);
+    if (like)
+        *p = *like;
+    p->struct_size = sizeof *p;
+    p->key = d->key;
+    p->display_name = d->display;
+    p->default_base_url = d->url;
+    p->url_setting = d->url_setting;
+    p->url_env = NULL;
+    p->api_key_setting = d->key_setting;
+    p->api_key_env = d->key_env;
+    p->kind = kd;
+    p->settings = NULL;
+    if (!like) {
+        p->codec = NULL;
+        p->caps = LLMH_CAP_STREAM | LLMH_CAP_MODELS;
+        p->flags = kd == LLMH_KIND_CLOUD ? LLMH_P_KEY_REQUIRED : 0;
+    }
+    add_provider(r, p, NULL);
+    llmh_provider_rec *pr = &r->providers[r->n_providers - 1];
+    pr->owned = p;
+    pr->owned_strings = d;
+    pr->declared = 1;
+    /* A borrowed codec may use its plugin's state. */
+    if (like)
+        pr->plugin = llmh_registry_find(r, protocol)->plugin;
+}
+
 void llmh_registry_load(llmh_registry *r)
 {
     if (r->loaded)
@@ -386,6 +517,10 @@ void llmh_registry_load(llmh_registry *r)
     build_search_path(r);
     for (size_t i = 0; i < r->n_dirs; i++)
         scan_dir(r, r->dirs[i]);
+    if (r->settings) {
+        decl_ctx dc = {r};
+        llmh_settings_sections(r->settings, "provider.", add_declared, &dc);
+    }
 }
 
 llmh_plugin_rec *llmh_registry_load_file(llmh_registry *r, const char *path)

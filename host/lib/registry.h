@@ -48,6 +48,7 @@ typedef struct llmh_provider_rec {
     llmh_plugin_rec *plugin;  /* NULL for a declarative provider */
     llmh_provider *owned;     /* non-NULL when the registry owns p */
     void *owned_strings;      /* storage behind a declarative descriptor */
+    int declared;             /* declared in the config (p is owned) */
 } llmh_provider_rec;
 
 typedef struct llmh_registry llmh_registry;

@@ -140,12 +140,21 @@ typedef struct llmh_model_list {
     void *priv;
 } llmh_model_list;
 
+#define LLMH_MODELS_REFRESH 1u /* ask the server even when the cache is fresh */
+#define LLMH_MODELS_DETAILS 2u /* also ask each model's details (context, capabilities) */
+
 /* List a provider's models. A server that is down is not a failure: the
  * list is empty and ->error says why. Only an unknown provider fails.
- * refresh=1 bypasses the cache. Free with llmh_model_list_free. */
-llmh_status llmh_models(llmh_ctx *ctx, const char *provider, int refresh,
+ * Free with llmh_model_list_free. */
+llmh_status llmh_models(llmh_ctx *ctx, const char *provider, unsigned flags,
                         llmh_model_list **out, llmh_error *err);
 void llmh_model_list_free(llmh_model_list *l);
+/* Details of model i ("family", "capabilities", "size", ...): count, k-th
+ * pair (0 past the end), or by key (NULL when absent). Borrowed from l. */
+size_t llmh_model_detail_count(const llmh_model_list *l, size_t i);
+int llmh_model_detail_at(const llmh_model_list *l, size_t i, size_t k, const char **key,
+                         const char **value);
+const char *llmh_model_detail(const llmh_model_list *l, size_t i, const char *key);
 llmh_status llmh_models_dry_run(llmh_ctx *ctx, const char *provider, char **json,
                                 llmh_error *err);
 
