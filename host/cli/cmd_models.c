@@ -69,9 +69,10 @@ static void print_list(const llmh_model_list *l, int heading)
         fprintf(stderr, "llmhost: %s: no models: %s\n", l->provider, l->error);
     for (size_t i = 0; i < l->n; i++) {
         const llmh_model *m = &l->models[i];
-        printf("%-40s", m->id);
         if (strcmp(m->label, m->id) != 0)
-            printf("  %s", m->label);
+            printf("%-40s  %s", m->id, m->label);
+        else
+            printf("%s", m->id);
         if (m->context_length > 0)
             printf("  (context %ld)", m->context_length);
         const char *caps = llmh_model_detail(l, i, "capabilities");

@@ -133,15 +133,11 @@ const char *llmh_registry_system_dir(void)
 #ifdef LLMH_BUILD_TOP
     char top[PATH_MAX];
     const char *t = realpath(LLMH_BUILD_TOP, top) ? top : LLMH_BUILD_TOP;
-    /* Only the binaries this build made use the build tree's plugins; an
-     * installed copy always uses the installed ones. */
-    static const char *const own[] = {"/host/cli", "/tests/unit", "/examples"};
-    for (size_t i = 0; i < sizeof own / sizeof own[0] && !resolved; i++) {
-        char *want = llmh_sprintf("%s%s", t, own[i]);
-        if (strcmp(dir, want) == 0)
-            resolved = llmh_sprintf("%s/plugins/.libs", t);
-        free(want);
-    }
+    /* Programs this build made (and did not install) use the build tree's
+     * plugins; an installed copy always uses the installed ones. */
+    size_t tl = strlen(t);
+    if (strncmp(dir, t, tl) == 0 && (dir[tl] == '/' || dir[tl] == '\0'))
+        resolved = llmh_sprintf("%s/plugins/.libs", t);
 #endif
 #ifdef LLMH_BINDIR
     /* A staged (DESTDIR) or moved install keeps the layout below a new
