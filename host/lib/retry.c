@@ -66,11 +66,4 @@ long llmh_retry_delay_ms(const llmh_retry_policy *p, int retry, long retry_after
     return (long)(next_random() % (uint64_t)(ceiling + 1));
 }
 
-void llmh_retry_sleep_ms(long ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
+void llmh_retry_sleep_ms(long ms) { llmh_sleep_ms(ms); }

@@ -86,7 +86,8 @@ static const struct {
 static const char *const provider_suffixes[] = {
     "url", "api_key", "api_base", "organization", "enable_thinking", "stream_usage",
     "thinking_budget", "rpm", "tpm", "max_retries", "request_timeout", "models_ttl",
-    "check_model", "max_tokens", "temperature", "context_window_size",
+    "check_model", "max_tokens", "temperature", "context_window_size", "model",
+    "rpm_burst", "cache", "cache_ttl", "ttft_timeout", "retry_max_wait",
 };
 
 /* Whole subtrees that later code validates. */
@@ -570,8 +571,10 @@ static int section_known(const char *sec)
         return 0;
     if (HEAD_IS("llm"))
         return n <= 2;
-    if (HEAD_IS("host") || HEAD_IS("breaker") || HEAD_IS("cache"))
+    if (HEAD_IS("host") || HEAD_IS("cache"))
         return n == 1;
+    if (HEAD_IS("breaker")) /* [breaker] and [breaker.PROVIDER] */
+        return n <= 2;
     if (HEAD_IS("provider") || HEAD_IS("profile"))
         return n == 2;
     if (HEAD_IS("pipeline"))

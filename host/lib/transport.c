@@ -119,6 +119,7 @@ typedef struct xfer {
     llmh_status *status;
     long long started_ms, last_byte_ms;
     int idle_expired;
+    int first_byte_expired;
     int cb_aborted;
     int cut_at_cap;
     int done;
@@ -282,6 +283,10 @@ static llmh_status fail_from_curl(xfer *x, CURLcode rc)
     char wbuf[512];
     const char *who = what_of(x, wbuf, sizeof wbuf);
     int local = llmh_url_is_local(x->req->url);
+    if (x->first_byte_expired)
+        return llmh_error_set(x->err, LLMH_E_TIMEOUT, x->resp->status,
+                              "no first token from %s within %ld ms (llm.ttft_timeout)", who,
+                              x->o->first_byte_timeout_ms);
     if (x->idle_expired) {
         long secs = (x->o->idle_timeout_ms + 999) / 1000;
         if (x->resp->body_bytes > 0)
@@ -348,7 +353,7 @@ static void finish(xfer *x, CURLcode rc)
     long connects = 0;
     curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
     x->resp->new_connections = connects;
-    if (rc == CURLE_OK && !x->idle_expired) {
+    if (rc == CURLE_OK && !x->idle_expired && !x->first_byte_expired) {
         long code = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
         x->resp->status = (int)code;
@@ -367,99 +372,246 @@ static void release(xfer *x)
     x->headers = NULL;
 }
 
+/* ---- the loop: transfers on one multi handle, plus timers */
+
+typedef struct loop_item {
+    xfer x;
+    llmh_xfer_job *job;
+    llmh_xfer_done_cb done;
+    void *ud;
+    struct loop_item *next; /* in the waiting queue */
+} loop_item;
+
+typedef struct loop_timer {
+    long long due_ms;
+    llmh_timer_cb fn;
+    void *ud;
+} loop_timer;
+
+struct llmh_loop {
+    CURLM *multi;
+    size_t max_parallel;
+    loop_item **active;     /* in flight */
+    size_t n_active, cap_active;
+    loop_item *queue_head, *queue_tail; /* waiting for a slot */
+    loop_timer *timers;
+    size_t n_timers, cap_timers;
+    size_t max_seen;        /* most transfers in flight at once */
+};
+
+llmh_loop *llmh_loop_new(size_t max_parallel)
+{
+    llmh_transport_ref();
+    llmh_loop *l = llmh_xcalloc(1, sizeof *l);
+    l->multi = curl_multi_init();
+    l->max_parallel = max_parallel;
+    return l;
+}
+
+static void item_fail(loop_item *it)
+{
+    it->x.done = 1;
+    if (it->done)
+        it->done(it->ud, it->job);
+    free(it);
+}
+
+void llmh_loop_free(llmh_loop *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n_active; i++) {
+        curl_multi_remove_handle(l->multi, l->active[i]->x.easy);
+        release(&l->active[i]->x);
+        free(l->active[i]);
+    }
+    for (loop_item *it = l->queue_head, *nx; it; it = nx) {
+        nx = it->next;
+        free(it);
+    }
+    free(l->active);
+    free(l->timers);
+    curl_multi_cleanup(l->multi);
+    free(l);
+    llmh_transport_unref();
+}
+
+size_t llmh_loop_max_in_flight(const llmh_loop *l) { return l->max_seen; }
+
+/* Start it now: set up the easy handle and add it to the multi handle. */
+static void start_item(llmh_loop *l, loop_item *it)
+{
+    xfer *x = &it->x;
+    llmh_xfer_job *j = it->job;
+    memset(x, 0, sizeof *x);
+    x->req = j->req;
+    x->o = &j->opts;
+    x->resp = &j->resp;
+    x->err = &j->err;
+    x->status = &j->status;
+    llmh_response_init(x->resp);
+    llmh_error_clear(x->err);
+    llmh_http_log_request(x->req);
+    x->started_ms = x->last_byte_ms = llmh_now_ms();
+    char *checked = NULL;
+    if (!x->req->url || llmh_url_normalize(x->req->url, &checked, x->err) != LLMH_OK) {
+        if (!x->req->url)
+            llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
+        j->status = x->err->code;
+        free(checked);
+        item_fail(it);
+        return;
+    }
+    free(checked);
+    if (setup(x) != 0) {
+        j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
+        release(x);
+        item_fail(it);
+        return;
+    }
+    curl_multi_add_handle(l->multi, x->easy);
+    x->active = 1;
+    if (l->n_active == l->cap_active) {
+        l->cap_active = l->cap_active ? l->cap_active * 2 : 8;
+        l->active = llmh_xrealloc(l->active, l->cap_active * sizeof *l->active);
+    }
+    l->active[l->n_active++] = it;
+    if (l->n_active > l->max_seen)
+        l->max_seen = l->n_active;
+}
+
+static void fill_slots(llmh_loop *l)
+{
+    while (l->queue_head && (!l->max_parallel || l->n_active < l->max_parallel)) {
+        loop_item *it = l->queue_head;
+        l->queue_head = it->next;
+        if (!l->queue_head)
+            l->queue_tail = NULL;
+        start_item(l, it);
+    }
+}
+
+void llmh_loop_add(llmh_loop *l, llmh_xfer_job *job, llmh_xfer_done_cb done, void *ud)
+{
+    loop_item *it = llmh_xcalloc(1, sizeof *it);
+    it->job = job;
+    it->done = done;
+    it->ud = ud;
+    if (l->queue_tail)
+        l->queue_tail->next = it;
+    else
+        l->queue_head = it;
+    l->queue_tail = it;
+}
+
+void llmh_loop_timer(llmh_loop *l, long delay_ms, llmh_timer_cb fn, void *ud)
+{
+    if (l->n_timers == l->cap_timers) {
+        l->cap_timers = l->cap_timers ? l->cap_timers * 2 : 8;
+        l->timers = llmh_xrealloc(l->timers, l->cap_timers * sizeof *l->timers);
+    }
+    l->timers[l->n_timers++] = (loop_timer){llmh_now_ms() + (delay_ms > 0 ? delay_ms : 0), fn, ud};
+}
+
+/* Remove active item i (swap with the last) and report it. */
+static void complete(llmh_loop *l, size_t i, CURLcode rc, int idle)
+{
+    loop_item *it = l->active[i];
+    l->active[i] = l->active[--l->n_active];
+    it->x.idle_expired = idle;
+    curl_multi_remove_handle(l->multi, it->x.easy);
+    finish(&it->x, rc);
+    release(&it->x);
+    if (it->done)
+        it->done(it->ud, it->job);
+    free(it);
+}
+
+static int run_due_timers(llmh_loop *l, long long now)
+{
+    int ran = 0;
+    for (size_t i = 0; i < l->n_timers;) {
+        if (l->timers[i].due_ms <= now) {
+            loop_timer t = l->timers[i];
+            l->timers[i] = l->timers[--l->n_timers];
+            t.fn(t.ud); /* may add transfers or timers */
+            ran = 1;
+        } else {
+            i++;
+        }
+    }
+    return ran;
+}
+
+void llmh_loop_run(llmh_loop *l)
+{
+    for (;;) {
+        fill_slots(l);
+        long long now = llmh_now_ms();
+        if (run_due_timers(l, now))
+            continue;
+        if (!l->n_active && !l->queue_head && !l->n_timers)
+            break;
+        int still = 0;
+        if (l->n_active)
+            curl_multi_perform(l->multi, &still);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            for (size_t i = 0; i < l->n_active; i++) {
+                if (l->active[i]->x.easy == m->easy_handle) {
+                    complete(l, i, m->data.result, 0);
+                    break;
+                }
+            }
+        }
+        /* Idle and first-byte deadlines, and how long we may sleep. */
+        now = llmh_now_ms();
+        long wait_ms = 1000;
+        for (size_t i = 0; i < l->n_active;) {
+            xfer *x = &l->active[i]->x;
+            long long deadline = -1;
+            if (x->o->idle_timeout_ms > 0)
+                deadline = x->last_byte_ms + x->o->idle_timeout_ms;
+            if (x->o->first_byte_timeout_ms > 0 && x->resp->ttfb_ms < 0) {
+                long long fb = x->started_ms + x->o->first_byte_timeout_ms;
+                if (deadline < 0 || fb < deadline) {
+                    deadline = fb;
+                }
+            }
+            if (deadline >= 0 && now >= deadline) {
+                x->first_byte_expired = x->o->first_byte_timeout_ms > 0 && x->resp->ttfb_ms < 0 &&
+                                        now >= x->started_ms + x->o->first_byte_timeout_ms;
+                complete(l, i, CURLE_OPERATION_TIMEDOUT, 1);
+                continue;
+            }
+            if (deadline >= 0 && deadline - now < wait_ms)
+                wait_ms = (long)(deadline - now);
+            i++;
+        }
+        for (size_t i = 0; i < l->n_timers; i++)
+            if (l->timers[i].due_ms - now < wait_ms)
+                wait_ms = (long)(l->timers[i].due_ms - now);
+        if (wait_ms < 0)
+            wait_ms = 0;
+        if (l->n_active)
+            curl_multi_poll(l->multi, NULL, 0, (int)(wait_ms ? wait_ms : 1), NULL);
+        else if (wait_ms > 0 && !l->queue_head)
+            llmh_sleep_ms(wait_ms);
+    }
+}
+
 void llmh_http_perform_all(llmh_xfer_job *jobs, size_t n, size_t max_parallel)
 {
     if (!n)
         return;
-    if (!max_parallel || max_parallel > n)
-        max_parallel = n;
-    llmh_transport_ref();
-    CURLM *multi = curl_multi_init();
-    xfer *xs = llmh_xcalloc(n, sizeof *xs);
-    size_t next = 0, running = 0, finished = 0;
-    while (finished < n) {
-        /* Start transfers up to the limit. */
-        while (next < n && running < max_parallel) {
-            xfer *x = &xs[next];
-            llmh_xfer_job *j = &jobs[next++];
-            x->req = j->req;
-            x->o = &j->opts;
-            x->resp = &j->resp;
-            x->err = &j->err;
-            x->status = &j->status;
-            llmh_response_init(x->resp);
-            llmh_error_clear(x->err);
-            llmh_http_log_request(x->req);
-            x->started_ms = x->last_byte_ms = llmh_now_ms();
-            char *refused = NULL;
-            if (!x->req->url || llmh_url_normalize(x->req->url, &refused, x->err) != LLMH_OK) {
-                if (!x->req->url)
-                    llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
-                j->status = x->err->code;
-                x->done = 1;
-                finished++;
-                free(refused);
-                continue;
-            }
-            free(refused);
-            if (setup(x) != 0) {
-                j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
-                x->done = 1;
-                finished++;
-                continue;
-            }
-            curl_multi_add_handle(multi, x->easy);
-            x->active = 1;
-            running++;
-        }
-        if (finished >= n)
-            break;
-        int still = 0;
-        curl_multi_perform(multi, &still);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            xfer *x = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-            finish(x, m->data.result);
-            curl_multi_remove_handle(multi, x->easy);
-            release(x);
-            x->active = 0;
-            running--;
-            finished++;
-        }
-        if (finished >= n)
-            break;
-        /* Enforce idle timeouts and work out how long we may sleep. */
-        long long now = llmh_now_ms();
-        long wait_ms = 1000;
-        for (size_t i = 0; i < next; i++) {
-            xfer *x = &xs[i];
-            if (!x->active || x->o->idle_timeout_ms <= 0)
-                continue;
-            long long deadline = x->last_byte_ms + x->o->idle_timeout_ms;
-            if (now >= deadline) {
-                x->idle_expired = 1;
-                curl_multi_remove_handle(multi, x->easy);
-                finish(x, CURLE_OPERATION_TIMEDOUT);
-                release(x);
-                x->active = 0;
-                running--;
-                finished++;
-            } else if (deadline - now < wait_ms) {
-                wait_ms = (long)(deadline - now);
-            }
-        }
-        if (finished >= n)
-            break;
-        if (running > 0)
-            curl_multi_poll(multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1), NULL);
-    }
-    curl_multi_cleanup(multi);
-    free(xs);
-    llmh_transport_unref();
+    llmh_loop *l = llmh_loop_new(max_parallel);
+    for (size_t i = 0; i < n; i++)
+        llmh_loop_add(l, &jobs[i], NULL, NULL);
+    llmh_loop_run(l);
+    llmh_loop_free(l);
 }
 
 llmh_status llmh_http_perform(const llmh_http_req *req, const llmh_xfer_opts *o,

@@ -16,6 +16,7 @@ typedef struct llmh_xfer_opts {
     long connect_timeout_ms; /* 0: 5000 */
     long idle_timeout_ms;    /* longest wait for the next byte; 0: none */
     long total_timeout_ms;   /* whole exchange; 0: none */
+    long first_byte_timeout_ms; /* no body byte by then fails it (llm.ttft_timeout); 0: none */
     int tls_verify;          /* 1 unless the user explicitly said otherwise */
     llmh_body_cb on_body;    /* NULL: collect the body into resp.body */
     void *ud;
@@ -51,6 +52,22 @@ typedef struct llmh_xfer_job {
     llmh_status status;
 } llmh_xfer_job;
 void llmh_http_perform_all(llmh_xfer_job *jobs, size_t n, size_t max_parallel);
+
+/* An event loop: transfers on one multi handle (at most max_parallel in
+ * flight, 0: no limit; the rest wait in order) and timers. Callbacks run on
+ * the loop's thread and may add transfers and timers. */
+typedef struct llmh_loop llmh_loop;
+typedef void (*llmh_xfer_done_cb)(void *ud, llmh_xfer_job *job);
+typedef void (*llmh_timer_cb)(void *ud);
+llmh_loop *llmh_loop_new(size_t max_parallel);
+void llmh_loop_free(llmh_loop *l);
+/* job must stay valid until done is called; done may be NULL. */
+void llmh_loop_add(llmh_loop *l, llmh_xfer_job *job, llmh_xfer_done_cb done, void *ud);
+void llmh_loop_timer(llmh_loop *l, long delay_ms, llmh_timer_cb fn, void *ud);
+/* Run until no transfer, queued transfer or timer is left. */
+void llmh_loop_run(llmh_loop *l);
+/* The most transfers that were in flight at once. */
+size_t llmh_loop_max_in_flight(const llmh_loop *l);
 
 /* Process-wide setup, reference counted by contexts. */
 void llmh_transport_ref(void);

@@ -29,5 +29,6 @@ void llmh_buf_reset(llmh_buf *b);
 void llmh_buf_free(llmh_buf *b);
 /* Monotonic milliseconds. */
 long long llmh_now_ms(void);
+void llmh_sleep_ms(long ms);
 
 #endif

@@ -63,6 +63,23 @@ expect_rc "--no-stream exits 0" 0
 expect_eq "--no-stream prints the same answer" "$OUT" "echo: hello world"
 jq_on "--no-stream sends stream false (or no stream key)" "$(last_request "$M")" '(.body.stream // false) == false'
 
+# Text reaches stdout as it arrives, not at the end.
+mock_reset "$M"
+mock_config "$M" '{"chunk_delay_ms":400}'
+"$LLMHOST" "${Q[@]}" -s "$EP" chat -p openai_endpoint -m mock-small "a b c d e f" >"$TMP/stream.out" 2>"$TMP/stream.err" &
+CHAT_PID=$!
+sleep 1.2
+EARLY=$(cat "$TMP/stream.out")
+if kill -0 "$CHAT_PID" 2>/dev/null; then STILL=yes; else STILL=no; fi
+wait "$CHAT_PID"
+CHAT_RC=$?
+expect_eq "slow stream: the chat is still running after 1.2 s" "$STILL" yes
+expect_in "slow stream: the first words are on stdout before the end" "$EARLY" "echo:"
+expect_not_in "slow stream: the last word is not there yet" "$EARLY" "f"
+expect_eq "slow stream: exits 0" "$CHAT_RC" 0
+expect_eq "slow stream: the whole answer in the end" "$(cat "$TMP/stream.out")" "echo: a b c d e f"
+mock_reset "$M"
+
 chat "several" "words" "joined"
 expect_eq "prompt words are joined with spaces" "$OUT" "echo: several words joined"
 
@@ -182,6 +199,9 @@ run "$LLMHOST" "${Q[@]}" -v -s "$EP" -s llm.openai_endpoint.api_key=sk-mock-KEY-
 expect_rc "-v chat exits 0" 0
 expect_eq "-v keeps diagnostics off stdout" "$OUT" "echo: x"
 expect_not_in "-v never shows the key" "$OUT$ERR" "sk-mock-KEY-777"
+expect_in "-v shows the request line on stderr" "$ERR" "POST $M/v1/chat/completions"
+expect_in "-v shows the Authorization header redacted" "$ERR" "Authorization: ***"
+expect_in "-v shows the response status" "$ERR" "200"
 
 # max_tokens = min(llm.max_tokens, 80% of the window); local window 8192 -> 6553.
 for p in lmstudio llamacpp vllm; do

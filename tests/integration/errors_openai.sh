@@ -215,11 +215,13 @@ mock_config "$F" '{"malformed":true}'
 chat_f -s llm.max_retries=0 -- --no-stream "hello world"
 expect_rc "malformed JSON body (--no-stream) exits 3" 3
 expect_one_line "malformed body: one line"
-expect_match "malformed body: a protocol error" "$ERR" "protocol|not valid JSON|invalid JSON|malformed|not JSON"
+expect_match "malformed body: a protocol error (the body is not the JSON promised)" "$ERR" "protocol|JSON"
+expect_match "malformed body: names the server" "$ERR" "OpenAI-Compatible Endpoint|127\\.0\\.0\\.1"
 chat_f -s llm.max_retries=0 -- "hello world"
 expect_rc "malformed stream event exits 3" 3
 expect_one_line "malformed stream: one line"
-expect_match "malformed stream: a protocol error" "$ERR" "protocol|not valid JSON|invalid JSON|malformed|not JSON"
+expect_match "malformed stream: a protocol error (an event is not the JSON promised)" "$ERR" "protocol|JSON"
+expect_match "malformed stream: names the server" "$ERR" "OpenAI-Compatible Endpoint|127\\.0\\.0\\.1"
 
 # ---- a stream cut after text reached the user: exit 3, partial text kept, not retried
 mock_reset "$F"
