@@ -25,6 +25,8 @@ static const char help[] =
     "      --temperature T   0 to 2 (default llm.temperature)\n"
     "      --max-tokens N    answer length limit (default llm.max_tokens, capped\n"
     "                        at 80% of the context window)\n"
+    "      --fallback LIST   \"provider/model, provider/model\": tried in order when\n"
+    "                        the provider fails after its retries (default llm.fallback)\n"
     "      --no-stream       wait for the whole answer\n"
     "      --show-reasoning  write the model's reasoning to stderr\n"
     "      --json            print one JSON document: provider, model, content,\n"
@@ -137,6 +139,7 @@ static json_object *usage_json(long v) { return v >= 0 ? json_object_new_int64(v
 int cmd_chat(cli *c, int argc, char **argv)
 {
     const char *provider = NULL, *model = NULL, *system = NULL, *messages_file = NULL;
+    const char *fallback = NULL;
     int json = 0, dry = 0, stream = -1, show_reasoning = 0;
     int has_temp = 0;
     double temp = 0;
@@ -165,6 +168,9 @@ int cmd_chat(cli *c, int argc, char **argv)
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
             VALUE(a);
             model = v;
+        } else if (!strcmp(a, "--fallback")) {
+            VALUE(a);
+            fallback = v;
         } else if (!strcmp(a, "--system")) {
             VALUE(a);
             system = v;
@@ -284,6 +290,7 @@ int cmd_chat(cli *c, int argc, char **argv)
     req.stream = stream;
     req.on_delta = on_delta;
     req.ud = &s;
+    req.fallback = fallback;
     llmh_error err;
     llmh_error_clear(&err);
     if (dry) {
@@ -326,8 +333,13 @@ int cmd_chat(cli *c, int argc, char **argv)
         json_object_object_add(o, "attempts", json_object_new_int(res->attempts));
         json_object_object_add(o, "latency_ms", json_object_new_int64(res->latency_ms));
         json_object_object_add(o, "ttft_ms", res->ttft_ms >= 0 ? json_object_new_int64(res->ttft_ms) : NULL);
+        json_object_object_add(o, "tried_before",
+                               res->fallback_note ? json_object_new_string(res->fallback_note) : NULL);
         cli_print_json(o);
     }
+    if (!json && res->fallback_note)
+        fprintf(stderr, "llmhost: answered by %s/%s after: %s\n", res->provider, res->model,
+                res->fallback_note);
     if (show_reasoning && res->reasoning[0] && res->reasoning[strlen(res->reasoning) - 1] != '\n')
         fputc('\n', stderr);
     llmh_chat_result_free(res);

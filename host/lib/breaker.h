@@ -63,7 +63,7 @@ int llmh_breaker_allow(llmh_breakers *b, const char *key, const llmh_breaker_con
  * 0 is the server's hint, used as the cooldown when it is longer. While
  * half-open the report is taken as the trial's: success closes the breaker
  * and resets its counters, failure reopens it with a fresh cooldown. While
- * open (a straggler allowed before it opened) only the window counts change.
+ * open (a straggler allowed before it opened) only the counts change.
  * The rate rule is checked on failures only: a success never opens it.
  * Nothing is recorded when the config is disabled. */
 void llmh_breaker_record(llmh_breakers *b, const char *key, const llmh_breaker_config *c,
@@ -93,9 +93,9 @@ void llmh_breakers_foreach(llmh_breakers *b, long long now_ms,
  * next. Load merges the file into b (the file wins for keys it names; an
  * in-flight trial is not persisted) and returns 0; a missing file is 0 and
  * silent; an unreadable or corrupt one is warned about once, leaves b
- * unchanged and returns -1. Save writes PATH.tmp.PID, then rename()s it over
- * path, creating the directory if needed; 0, or -1 with one warning. Both
- * clear the dirty flag on success. */
+ * unchanged and returns -1. Save writes a temporary file beside path and
+ * rename()s it over path, creating the directory if needed; 0, or -1 with one
+ * warning. Both clear the dirty flag on success. */
 int llmh_breakers_load(llmh_breakers *b, const char *path);
 int llmh_breakers_save(llmh_breakers *b, const char *path);
 /* The same with both clocks given, for tests and callers that hold them. */

@@ -3,6 +3,7 @@
  * build the request with the plugin's codec, run it with retries, frame and
  * parse the stream, strip think tags, and hand pieces to the caller. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "sse.h"
 #include "target.h"
 #include "think.h"
+#include "transport.h"
 
 const char *llmh_finish_name(llmh_finish f)
 {
@@ -36,6 +38,7 @@ void llmh_chat_result_free(llmh_chat_result *r)
     free(r->model);
     free(r->content);
     free(r->reasoning);
+    free(r->fallback_note);
     free(r);
 }
 
@@ -87,17 +90,19 @@ static llmh_status context_window(const llmh_target *t, long *window, llmh_error
                                   err);
 }
 
-static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, prepared *pp,
-                           llmh_error *err)
+/* provider and model override the request's (a fallback chain entry). */
+static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const char *provider,
+                           const char *model, prepared *pp, llmh_error *err)
 {
     memset(pp, 0, sizeof *pp);
-    llmh_status st = llmh_target_resolve(ctx, req->provider, &pp->t, err);
+    llmh_status st = llmh_target_resolve(ctx, provider ? provider : req->provider, &pp->t, err);
     if (st != LLMH_OK)
         return st;
     llmh_target *t = &pp->t;
     const llmh_settings *s = ctx->settings;
 
-    const char *model = req->model;
+    if (!model)
+        model = req->model;
     if (!model || !*model)
         model = llmh_target_setting(t, "model");
     if (!model || !*model) {
@@ -203,7 +208,7 @@ typedef struct stream_state {
     int delivered;
     long long t0, first_token_ms;
     const llmh_chat_request *req;
-    llmh_error *err;
+    llmh_error err_copy; /* why the stream callback stopped the transfer */
     llmh_status st;
 } stream_state;
 
@@ -219,7 +224,7 @@ static int deliver(stream_state *ss, const char *content, size_t clen, const cha
     ss->delivered = 1;
     if (ss->req->on_delta && ss->req->on_delta(ss->req->ud, content ? content : "", clen,
                                                reasoning ? reasoning : "", rlen) != 0) {
-        ss->st = llmh_error_set(ss->err, LLMH_E_CANCELLED, 0, "cancelled by the caller");
+        ss->st = llmh_error_set(&ss->err_copy, LLMH_E_CANCELLED, 0, "cancelled by the caller");
         return 1;
     }
     return 0;
@@ -232,7 +237,7 @@ static int on_event(stream_state *ss, const char *event, const char *data, size_
     llmh_stream_event ev = {event, data, len};
     llmh_chat_out_reset(&ss->delta);
     int done = 0;
-    llmh_status st = ss->pp->t.codec->parse_event(&ss->pp->t.call, &ev, &ss->delta, &done, ss->err);
+    llmh_status st = ss->pp->t.codec->parse_event(&ss->pp->t.call, &ev, &ss->delta, &done, &ss->err_copy);
     if (st != LLMH_OK) {
         ss->st = st;
         return 1;
@@ -278,18 +283,18 @@ static int on_body(void *ud, const char *data, size_t len)
     stream_state *ss = ud;
     int rc = ss->sse ? llmh_sse_feed(ss->sse, data, len) : llmh_ndjson_feed(ss->nd, data, len);
     if (rc < 0 && ss->st == LLMH_OK)
-        ss->st = llmh_error_set(ss->err, LLMH_E_PROTOCOL, 0,
+        ss->st = llmh_error_set(&ss->err_copy, LLMH_E_PROTOCOL, 0,
                                 "%s sent a stream line longer than the limit", ss->pp->t.what);
     return rc;
 }
 
 static void stream_state_init(stream_state *ss, prepared *pp, const llmh_chat_request *req,
-                              llmh_error *err, long long t0)
+                              long long t0)
 {
     memset(ss, 0, sizeof *ss);
     ss->pp = pp;
     ss->req = req;
-    ss->err = err;
+    llmh_error_clear(&ss->err_copy);
     ss->t0 = t0;
     ss->first_token_ms = -1;
     ss->usage.prompt_tokens = ss->usage.completion_tokens = -1;
@@ -314,66 +319,235 @@ static void stream_state_clear(stream_state *ss)
     llmh_think_free(ss->think);
 }
 
-/* One attempt. *delivered tells the retry loop whether the caller saw anything. */
-static llmh_status attempt(prepared *pp, const llmh_chat_request *req, long long t0,
-                           llmh_chat_result *res, int *delivered, llmh_error *err)
-{
-    llmh_target *t = &pp->t;
+/* ---- one chat as a job on a loop: attempts, retries, the fallback chain */
+
+typedef struct chain_entry {
+    char *provider;
+    char *model; /* NULL: the request's or the settings' */
+} chain_entry;
+
+typedef struct chat_job {
+    llmh_ctx *ctx;
+    const llmh_chat_request *req;
+    llmh_loop *loop;
+    chain_entry *chain;
+    size_t n_chain, pos;
+    prepared pp;
+    int have_pp;
+    llmh_retry_policy policy;
+    int attempts;      /* on the current entry */
+    int attempts_all;  /* on every entry */
+    /* the attempt in flight */
     llmh_http_req hreq;
-    llmh_http_req_init(&hreq, t->base_url);
-    llmh_status st = t->codec->build_chat(&t->call, &pp->params, &hreq, err);
-    if (st != LLMH_OK) {
-        llmh_http_req_clear(&hreq);
-        return st;
-    }
-    llmh_xfer_opts o;
-    llmh_target_xfer_opts(t, &o);
+    llmh_xfer_job xjob;
     stream_state ss;
-    stream_state_init(&ss, pp, req, err, t0);
-    if (pp->params.stream) {
-        o.on_body = on_body;
-        o.ud = &ss;
+    int in_attempt;
+    int delivered;     /* the caller has seen text: no retry, no fallback */
+    /* outcome */
+    llmh_chat_result *res;
+    llmh_status st;
+    llmh_error err;
+    llmh_buf tried;    /* "provider/model: reason; ..." */
+    size_t n_tried;
+    long long t0;
+    int finished;
+    void (*on_done)(struct chat_job *job, void *ud);
+    void *done_ud;
+} chat_job;
+
+static void begin_entry(chat_job *j);
+static void start_attempt(void *ud);
+
+static void parse_chain(chat_job *j, const char *list)
+{
+    if (!list)
+        return;
+    char *copy = llmh_strdup(list), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+            *--e = '\0';
+        if (!*tok)
+            continue;
+        /* provider/model; the model itself may contain '/' (OpenRouter ids). */
+        char *slash = strchr(tok, '/');
+        j->chain = llmh_xrealloc(j->chain, (j->n_chain + 1) * sizeof *j->chain);
+        j->chain[j->n_chain].provider = slash ? llmh_strndup(tok, (size_t)(slash - tok))
+                                              : llmh_strdup(tok);
+        j->chain[j->n_chain].model = slash && slash[1] ? llmh_strdup(slash + 1) : NULL;
+        j->n_chain++;
     }
-    llmh_response resp;
-    llmh_error_clear(err);
-    st = llmh_http_perform(&hreq, &o, &resp, err);
-    if (st == LLMH_E_CANCELLED && ss.st != LLMH_OK)
-        st = ss.st; /* the stream callback's own reason */
-    *delivered = ss.delivered;
-    if (st == LLMH_OK && (resp.status < 200 || resp.status >= 300)) {
+    free(copy);
+}
+
+static void job_init(chat_job *j, llmh_ctx *ctx, const llmh_chat_request *req, llmh_loop *loop)
+{
+    memset(j, 0, sizeof *j);
+    j->ctx = ctx;
+    j->req = req;
+    j->loop = loop;
+    j->t0 = llmh_now_ms();
+    llmh_error_clear(&j->err);
+    /* The request's own provider first, then its fallbacks (or llm.fallback). */
+    j->chain = llmh_xcalloc(1, sizeof *j->chain);
+    j->chain[0].provider = req->provider ? llmh_strdup(req->provider) : NULL;
+    j->chain[0].model = req->model ? llmh_strdup(req->model) : NULL;
+    j->n_chain = 1;
+    const char *fb = req->struct_size > offsetof(llmh_chat_request, fallback) ? req->fallback
+                                                                              : NULL;
+    if (!fb)
+        fb = llmh_settings_get(ctx->settings, "llm.fallback", NULL);
+    parse_chain(j, fb);
+}
+
+static void job_clear(chat_job *j)
+{
+    for (size_t i = 0; i < j->n_chain; i++) {
+        free(j->chain[i].provider);
+        free(j->chain[i].model);
+    }
+    free(j->chain);
+    if (j->have_pp)
+        prepared_clear(&j->pp);
+    llmh_buf_free(&j->tried);
+    llmh_chat_result_free(j->res);
+}
+
+static void job_finish(chat_job *j, llmh_status st)
+{
+    j->finished = 1;
+    j->st = st;
+    if (st != LLMH_OK) {
+        llmh_chat_result_free(j->res);
+        j->res = NULL;
+        size_t l = strlen(j->err.message);
+        if (j->attempts > 1)
+            l += (size_t)snprintf(j->err.message + l, sizeof j->err.message - l,
+                                  " (after %d attempts)", j->attempts);
+        if (j->n_tried && l < sizeof j->err.message)
+            snprintf(j->err.message + l, sizeof j->err.message - l, "; also tried: %s",
+                     j->tried.data);
+    } else {
+        j->res->provider = llmh_strdup(j->pp.t.p->key);
+        j->res->model = llmh_strdup(j->pp.model);
+        j->res->attempts = j->attempts_all;
+        j->res->latency_ms = (long)(llmh_now_ms() - j->t0);
+        j->res->fallback_note = j->n_tried ? llmh_strdup(j->tried.data) : NULL;
+    }
+    if (j->on_done)
+        j->on_done(j, j->done_ud);
+}
+
+/* This entry failed for good: note why and move down the chain, or stop. */
+static void entry_failed(chat_job *j)
+{
+    int more = j->pos + 1 < j->n_chain && !j->delivered && j->err.code != LLMH_E_CANCELLED;
+    if (!more) {
+        job_finish(j, j->err.code);
+        return;
+    }
+    const chain_entry *e = &j->chain[j->pos];
+    const char *prov = j->have_pp ? j->pp.t.p->key : (e->provider ? e->provider : "?");
+    const char *model = j->have_pp && j->pp.model ? j->pp.model : (e->model ? e->model : "");
+    if (j->n_tried++)
+        llmh_buf_puts(&j->tried, "; ");
+    llmh_buf_printf(&j->tried, "%s%s%s: %s", prov, *model ? "/" : "", model, j->err.message);
+    llmh_log(LLMH_LOG_WARN, "%s%s%s failed (%s); falling back to %s%s%s", prov, *model ? "/" : "",
+             model, j->err.message, j->chain[j->pos + 1].provider,
+             j->chain[j->pos + 1].model ? "/" : "",
+             j->chain[j->pos + 1].model ? j->chain[j->pos + 1].model : "");
+    j->pos++;
+    begin_entry(j);
+}
+
+static void begin_entry(chat_job *j)
+{
+    if (j->have_pp)
+        prepared_clear(&j->pp);
+    j->have_pp = 0;
+    j->attempts = 0;
+    llmh_error_clear(&j->err);
+    const chain_entry *e = &j->chain[j->pos];
+    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, &j->pp, &j->err);
+    j->have_pp = j->pp.t.p != NULL;
+    if (st == LLMH_OK)
+        st = llmh_target_require_key(&j->pp.t, &j->err);
+    if (st == LLMH_OK && (j->pp.t.p->flags & LLMH_P_CHECK_MODEL))
+        st = llmh_models_check(&j->pp.t, j->pp.model, &j->err);
+    if (st != LLMH_OK) {
+        entry_failed(j);
+        return;
+    }
+    llmh_retry_policy_from_settings(j->ctx->settings, j->pp.t.p->key, &j->policy);
+    j->res = j->res ? j->res : llmh_xcalloc(1, sizeof *j->res);
+    start_attempt(j);
+}
+
+static void attempt_clear(chat_job *j)
+{
+    if (!j->in_attempt)
+        return;
+    stream_state_clear(&j->ss);
+    llmh_response_clear(&j->xjob.resp);
+    llmh_http_req_clear(&j->hreq);
+    j->in_attempt = 0;
+}
+
+/* The transfer ended: decide success, retry, fallback or failure. */
+static void attempt_done(void *ud, llmh_xfer_job *xjob)
+{
+    chat_job *j = ud;
+    prepared *pp = &j->pp;
+    llmh_target *t = &pp->t;
+    stream_state *ss = &j->ss;
+    llmh_response *resp = &xjob->resp;
+    llmh_chat_result *res = j->res;
+    llmh_error *err = &j->err;
+    *err = xjob->err;
+    llmh_status st = xjob->status;
+    if (st == LLMH_E_CANCELLED && ss->st != LLMH_OK) {
+        st = ss->st; /* the stream callback's own reason, already in err? */
+        *err = ss->err_copy;
+    }
+    j->delivered |= ss->delivered;
+    if (st == LLMH_OK && (resp->status < 200 || resp->status >= 300)) {
         llmh_err_ctx x;
         llmh_target_err_ctx(t, pp->model, &x);
-        llmh_classify_http_error(&x, resp.status, resp.retry_after_ms, resp.body.data,
-                                 resp.body.len, err);
+        llmh_classify_http_error(&x, resp->status, resp->retry_after_ms, resp->body.data,
+                                 resp->body.len, err);
         st = err->code;
     } else if (st == LLMH_OK && pp->params.stream) {
-        if (ss.sse)
-            llmh_sse_finish(ss.sse);
-        else if (llmh_ndjson_finish(ss.nd) != 0 && ss.st != LLMH_OK)
-            st = ss.st;
-        if (st == LLMH_OK && ss.st != LLMH_OK)
-            st = ss.st;
-        if (st == LLMH_OK && !ss.done && ss.finish == LLMH_FINISH_NONE)
-            st = llmh_error_set(err, LLMH_E_STREAM_CUT, resp.status,
+        if (ss->sse)
+            llmh_sse_finish(ss->sse);
+        else
+            llmh_ndjson_finish(ss->nd);
+        if (ss->st != LLMH_OK) {
+            st = ss->st;
+            *err = ss->err_copy;
+        }
+        if (st == LLMH_OK && !ss->done && ss->finish == LLMH_FINISH_NONE)
+            st = llmh_error_set(err, LLMH_E_STREAM_CUT, resp->status,
                                 "the stream from %s ended before its end marker", t->what);
-        if (st == LLMH_OK && ss.think && !ss.done) {
-            llmh_buf_reset(&ss.vis);
-            llmh_buf_reset(&ss.rsn);
-            llmh_think_finish(ss.think, &ss.vis, &ss.rsn);
-            deliver(&ss, ss.vis.data, ss.vis.len, ss.rsn.data, ss.rsn.len);
+        if (st == LLMH_OK && ss->think && !ss->done) {
+            llmh_buf_reset(&ss->vis);
+            llmh_buf_reset(&ss->rsn);
+            llmh_think_finish(ss->think, &ss->vis, &ss->rsn);
+            deliver(ss, ss->vis.data, ss->vis.len, ss->rsn.data, ss->rsn.len);
         }
         if (st == LLMH_OK) {
-            res->content = llmh_strdup(ss.content.data ? ss.content.data : "");
-            res->reasoning = llmh_strdup(ss.reasoning.data ? ss.reasoning.data : "");
-            res->finish = ss.finish;
-            res->usage = ss.usage;
-            res->ttft_ms = (long)ss.first_token_ms;
+            res->content = llmh_strdup(ss->content.data ? ss->content.data : "");
+            res->reasoning = llmh_strdup(ss->reasoning.data ? ss->reasoning.data : "");
+            res->finish = ss->finish;
+            res->usage = ss->usage;
+            res->ttft_ms = (long)ss->first_token_ms;
         }
     } else if (st == LLMH_OK) {
         llmh_chat_out out;
         llmh_chat_out_init(&out);
-        st = t->codec->parse_chat(&t->call, resp.body.data ? resp.body.data : "", resp.body.len,
-                                  &out, err);
+        st = t->codec->parse_chat(&t->call, resp->body.data ? resp->body.data : "",
+                                  resp->body.len, &out, err);
         if (st == LLMH_OK) {
             char *answer = NULL, *thought = NULL;
             if (pp->strip_think) {
@@ -393,80 +567,144 @@ static llmh_status attempt(prepared *pp, const llmh_chat_request *req, long long
             res->finish = out.finish;
             res->usage = out.usage;
             res->ttft_ms = -1;
-            if (req->on_delta && (res->content[0] || res->reasoning[0]))
-                req->on_delta(req->ud, res->content, strlen(res->content), res->reasoning,
-                              strlen(res->reasoning));
+            if (j->req->on_delta && (res->content[0] || res->reasoning[0])) {
+                j->delivered = 1;
+                if (j->req->on_delta(j->req->ud, res->content, strlen(res->content),
+                                     res->reasoning, strlen(res->reasoning)) != 0)
+                    st = llmh_error_set(err, LLMH_E_CANCELLED, 0, "cancelled by the caller");
+            }
         }
         llmh_chat_out_clear(&out);
     }
-    stream_state_clear(&ss);
-    llmh_response_clear(&resp);
-    llmh_http_req_clear(&hreq);
-    return st;
-}
-
-llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_result **out,
-                      llmh_error *err)
-{
-    llmh_error local;
-    if (!err)
-        err = &local;
-    llmh_error_clear(err);
-    *out = NULL;
-    if (!ctx || !req)
-        return llmh_error_set(err, LLMH_E_INVALID, 0, "llmh_chat needs a context and a request");
-    long long t0 = llmh_now_ms();
-    prepared pp;
-    llmh_status st = prepare(ctx, req, &pp, err);
-    if (st == LLMH_OK)
-        st = llmh_target_require_key(&pp.t, err);
-    if (st == LLMH_OK && (pp.t.p->flags & LLMH_P_CHECK_MODEL))
-        st = llmh_models_check(&pp.t, pp.model, err);
-    if (st != LLMH_OK) {
-        prepared_clear(&pp);
-        return st;
+    attempt_clear(j);
+    if (st == LLMH_OK) {
+        job_finish(j, LLMH_OK);
+        return;
     }
-    llmh_retry_policy policy;
-    llmh_retry_policy_from_settings(ctx->settings, pp.t.p->key, &policy);
-    llmh_chat_result *res = llmh_xcalloc(1, sizeof *res);
-    int attempts = 0;
-    for (;;) {
-        attempts++;
-        int delivered = 0;
-        st = attempt(&pp, req, t0, res, &delivered, err);
-        if (st == LLMH_OK)
-            break;
-        /* A streamed answer is retried only while nothing reached the caller. */
-        if (delivered || attempts > policy.max_retries || !llmh_retry_is_retryable(err))
-            break;
-        long delay = llmh_retry_delay_ms(&policy, attempts, err->retry_after_ms);
+    err->code = st;
+    /* A streamed answer is retried only while nothing reached the caller. */
+    if (!j->delivered && j->attempts <= j->policy.max_retries && llmh_retry_is_retryable(err)) {
+        long delay = llmh_retry_delay_ms(&j->policy, j->attempts, err->retry_after_ms);
         if (delay < 0) {
             size_t l = strlen(err->message);
             snprintf(err->message + l, sizeof err->message - l,
                      "; not retrying: the server asks to wait %ld s, more than "
                      "llm.retry_max_wait (%ld s)",
-                     (err->retry_after_ms + 999) / 1000, policy.max_wait_ms / 1000);
-            break;
+                     (err->retry_after_ms + 999) / 1000, j->policy.max_wait_ms / 1000);
+        } else {
+            llmh_log(LLMH_LOG_WARN, "attempt %d of %d failed (%s); retrying in %.1f s",
+                     j->attempts, j->policy.max_retries + 1, err->message, delay / 1000.0);
+            llmh_loop_timer(j->loop, delay, start_attempt, j);
+            return;
         }
-        llmh_log(LLMH_LOG_WARN, "attempt %d of %d failed (%s); retrying in %.1f s", attempts,
-                 policy.max_retries + 1, err->message, delay / 1000.0);
-        llmh_retry_sleep_ms(delay);
     }
+    entry_failed(j);
+}
+
+static void start_attempt(void *ud)
+{
+    chat_job *j = ud;
+    prepared *pp = &j->pp;
+    llmh_target *t = &pp->t;
+    j->attempts++;
+    j->attempts_all++;
+    llmh_error_clear(&j->err);
+    llmh_http_req_init(&j->hreq, t->base_url);
+    llmh_status st = t->codec->build_chat(&t->call, &pp->params, &j->hreq, &j->err);
     if (st != LLMH_OK) {
-        if (attempts > 1) {
-            size_t l = strlen(err->message);
-            snprintf(err->message + l, sizeof err->message - l, " (after %d attempts)", attempts);
-        }
-        llmh_chat_result_free(res);
-        prepared_clear(&pp);
-        return st;
+        llmh_http_req_clear(&j->hreq);
+        j->err.code = st;
+        entry_failed(j);
+        return;
     }
-    res->provider = llmh_strdup(pp.t.p->key);
-    res->model = llmh_strdup(pp.model);
-    res->attempts = attempts;
-    res->latency_ms = (long)(llmh_now_ms() - t0);
-    *out = res;
-    prepared_clear(&pp);
+    j->in_attempt = 1;
+    memset(&j->xjob, 0, sizeof j->xjob);
+    j->xjob.req = &j->hreq;
+    llmh_target_xfer_opts(t, &j->xjob.opts);
+    double ttft = 0;
+    llmh_settings_get_double(j->ctx->settings, "llm.ttft_timeout", 0, 0, 86400, &ttft, NULL);
+    /* Without a fallback there is nothing better to do than wait. */
+    if (ttft > 0 && j->pos + 1 < j->n_chain)
+        j->xjob.opts.first_byte_timeout_ms = (long)(ttft * 1000);
+    stream_state_init(&j->ss, pp, j->req, j->t0);
+    if (pp->params.stream) {
+        j->xjob.opts.on_body = on_body;
+        j->xjob.opts.ud = &j->ss;
+    }
+    llmh_loop_add(j->loop, &j->xjob, attempt_done, j);
+}
+
+llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_result **out,
+                      llmh_error *err)
+{
+    *out = NULL;
+    if (!ctx || !req) {
+        if (err)
+            llmh_error_set(err, LLMH_E_INVALID, 0, "llmh_chat needs a context and a request");
+        return LLMH_E_INVALID;
+    }
+    llmh_ctx_load_plugins(ctx);
+    llmh_loop *loop = llmh_loop_new(0);
+    chat_job j;
+    job_init(&j, ctx, req, loop);
+    begin_entry(&j);
+    llmh_loop_run(loop);
+    llmh_loop_free(loop);
+    llmh_status st = j.st;
+    if (err)
+        *err = j.err;
+    if (st == LLMH_OK) {
+        *out = j.res;
+        j.res = NULL;
+    }
+    job_clear(&j);
+    return st;
+}
+
+/* ---- batches: many jobs on one loop */
+
+typedef struct batch_state {
+    size_t done;
+    size_t n;
+    llmh_batch_progress_cb progress;
+    void *ud;
+} batch_state;
+
+static void batch_job_done(chat_job *j, void *ud)
+{
+    batch_state *b = ud;
+    (void)j;
+    b->done++;
+    if (b->progress)
+        b->progress(b->ud, b->done, b->n);
+}
+
+llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t n,
+                            size_t concurrency, llmh_batch_item *items,
+                            llmh_batch_progress_cb progress, void *ud)
+{
+    if (!ctx || (!reqs && n) || (!items && n))
+        return LLMH_E_INVALID;
+    llmh_ctx_load_plugins(ctx);
+    llmh_loop *loop = llmh_loop_new(concurrency);
+    chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
+    batch_state b = {0, n, progress, ud};
+    for (size_t i = 0; i < n; i++) {
+        job_init(&jobs[i], ctx, &reqs[i], loop);
+        jobs[i].on_done = batch_job_done;
+        jobs[i].done_ud = &b;
+        begin_entry(&jobs[i]);
+    }
+    llmh_loop_run(loop);
+    for (size_t i = 0; i < n; i++) {
+        items[i].status = jobs[i].st;
+        items[i].error = jobs[i].err;
+        items[i].result = jobs[i].res;
+        jobs[i].res = NULL;
+        job_clear(&jobs[i]);
+    }
+    free(jobs);
+    llmh_loop_free(loop);
     return LLMH_OK;
 }
 
@@ -475,7 +713,7 @@ llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char 
 {
     *json = NULL;
     prepared pp;
-    llmh_status st = prepare(ctx, req, &pp, err);
+    llmh_status st = prepare(ctx, req, NULL, NULL, &pp, err);
     if (st == LLMH_OK)
         st = llmh_target_require_key(&pp.t, err);
     if (st != LLMH_OK) {

@@ -94,6 +94,10 @@ typedef struct llmh_chat_request {
     size_t n_stop;
     llmh_delta_cb on_delta;        /* streamed pieces; may be NULL */
     void *ud;
+    const char *fallback;          /* "provider/model, provider/model": tried in order when
+                                      this provider fails after its retries, its breaker is
+                                      open, or no first token came within llm.ttft_timeout;
+                                      NULL: the llm.fallback setting */
 } llmh_chat_request;
 
 /* The answer. Owned by the caller, freed with llmh_chat_result_free. */
@@ -107,6 +111,8 @@ typedef struct llmh_chat_result {
     int attempts;       /* 1 + retries */
     long latency_ms;    /* whole call */
     long ttft_ms;       /* to the first streamed token; -1 when not streamed */
+    char *fallback_note;/* NULL, or "provider/model: why it failed; ..." for the
+                           providers tried before the one that answered */
 } llmh_chat_result;
 
 /* Run one chat. On failure *out is NULL and err says why in one line. */
@@ -115,6 +121,24 @@ llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_res
 void llmh_chat_result_free(llmh_chat_result *r);
 /* "stop", "length", ... ; static, never NULL. */
 const char *llmh_finish_name(llmh_finish f);
+
+/* ---- batches */
+
+typedef struct llmh_batch_item {
+    llmh_status status;       /* LLMH_OK or why this request failed */
+    llmh_error error;
+    llmh_chat_result *result; /* owned by the caller when status is LLMH_OK */
+} llmh_batch_item;
+
+/* Called on the calling thread after each request finishes. */
+typedef void (*llmh_batch_progress_cb)(void *ud, size_t done, size_t total);
+
+/* Run n requests concurrently, at most `concurrency` in flight (0: all), on
+ * one event loop; items[i] gets the outcome of reqs[i]. Honours retries,
+ * fallbacks, rate limits and breakers like llmh_chat. */
+llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t n,
+                            size_t concurrency, llmh_batch_item *items,
+                            llmh_batch_progress_cb progress, void *ud);
 
 /* The HTTP request a chat would send, as JSON text
  * {"requests":[{"method","url","headers","body"}]} with secrets as "***".
