@@ -34,6 +34,11 @@ static const char help[] =
     "                        ttft_ms\n"
     "      --dry-run         print the HTTP request as JSON (secrets as \"***\") and\n"
     "                        send nothing\n"
+    "      --batch FILE      run every request of a JSONL file (one JSON object per\n"
+    "                        line: provider, model, messages or prompt, system,\n"
+    "                        temperature, max_tokens, stop, fallback; -p/-m give\n"
+    "                        defaults); results as JSONL in input order\n"
+    "      --concurrency N   requests in flight at once with --batch (default 4)\n"
     "\n"
     "Exit status: 0 answered, 2 usage or configuration error, 3 the provider failed\n"
     "(after retries), 4 plugin error.\n";
@@ -134,12 +139,16 @@ static int load_messages(const char *path, json_object **doc, llmh_message **msg
     return EXIT_OK;
 }
 
+int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def_provider,
+                   const char *def_model);
+
 static json_object *usage_json(long v) { return v >= 0 ? json_object_new_int64(v) : NULL; }
 
 int cmd_chat(cli *c, int argc, char **argv)
 {
     const char *provider = NULL, *model = NULL, *system = NULL, *messages_file = NULL;
-    const char *fallback = NULL;
+    const char *fallback = NULL, *batch = NULL;
+    long concurrency = 4;
     int json = 0, dry = 0, stream = -1, show_reasoning = 0;
     int has_temp = 0;
     double temp = 0;
@@ -168,6 +177,18 @@ int cmd_chat(cli *c, int argc, char **argv)
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
             VALUE(a);
             model = v;
+        } else if (!strcmp(a, "--batch")) {
+            VALUE(a);
+            batch = v;
+        } else if (!strcmp(a, "--concurrency")) {
+            VALUE(a);
+            char *end;
+            errno = 0;
+            concurrency = strtol(v, &end, 10);
+            if (errno || end == v || *end || concurrency < 1 || concurrency > 1024) {
+                llmh_buf_free(&prompt);
+                return cli_usage_error("chat", "--concurrency expects a number from 1 to 1024, got \"%s\"", v);
+            }
         } else if (!strcmp(a, "--fallback")) {
             VALUE(a);
             fallback = v;
@@ -223,6 +244,12 @@ int cmd_chat(cli *c, int argc, char **argv)
             llmh_buf_puts(&prompt, a);
         }
 #undef VALUE
+    }
+    if (batch) {
+        llmh_buf_free(&prompt);
+        if (prompt_args || from_stdin || messages_file || dry)
+            return cli_usage_error("chat", "--batch takes its requests from the file only");
+        return cli_chat_batch(c, batch, (size_t)concurrency, provider, model);
     }
     if (from_stdin && prompt_args) {
         llmh_buf_free(&prompt);

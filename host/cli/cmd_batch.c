@@ -1,0 +1,226 @@
+/* cmd_batch.c: `llmhost chat --batch FILE.jsonl`: many requests at once on
+ * one event loop, results as JSONL in input order, each with its status. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "util.h"
+
+typedef struct line_req {
+    json_object *doc;        /* the parsed line (owns the strings below) */
+    llmh_message *msgs;
+    const char **stop;
+    char *error;             /* the line could not be used */
+} line_req;
+
+static const char *jstr(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Fill req from one JSONL line; on a bad line set lr->error. */
+static void parse_line(const char *text, size_t lineno, line_req *lr, llmh_chat_request *req,
+                       const char *def_provider, const char *def_model)
+{
+    memset(req, 0, sizeof *req);
+    req->struct_size = sizeof *req;
+    req->stream = 0;
+    req->provider = def_provider;
+    req->model = def_model;
+    enum json_tokener_error jerr;
+    lr->doc = json_tokener_parse_verbose(text, &jerr);
+    if (!lr->doc || !json_object_is_type(lr->doc, json_type_object)) {
+        lr->error = llmh_sprintf("line %zu: not a JSON object%s%s", lineno, lr->doc ? "" : ": ",
+                                 lr->doc ? "" : json_tokener_error_desc(jerr));
+        return;
+    }
+    json_object *o = lr->doc, *v;
+    if (jstr(o, "provider"))
+        req->provider = jstr(o, "provider");
+    if (jstr(o, "model"))
+        req->model = jstr(o, "model");
+    req->system = jstr(o, "system");
+    req->fallback = jstr(o, "fallback");
+    if (json_object_object_get_ex(o, "temperature", &v)) {
+        double t = json_object_get_double(v);
+        if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
+            isnan(t) || t < 0 || t > 2) {
+            lr->error = llmh_sprintf("line %zu: temperature must be a number from 0 to 2", lineno);
+            return;
+        }
+        req->has_temperature = 1;
+        req->temperature = t;
+    }
+    if (json_object_object_get_ex(o, "max_tokens", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0) {
+            lr->error = llmh_sprintf("line %zu: max_tokens must be a positive integer", lineno);
+            return;
+        }
+        req->max_tokens = (long)json_object_get_int64(v);
+    }
+    if (json_object_object_get_ex(o, "stop", &v) && json_object_is_type(v, json_type_array)) {
+        size_t n = json_object_array_length(v);
+        lr->stop = llmh_xcalloc(n ? n : 1, sizeof *lr->stop);
+        for (size_t i = 0; i < n; i++)
+            lr->stop[i] = json_object_get_string(json_object_array_get_idx(v, i));
+        req->stop = lr->stop;
+        req->n_stop = n;
+    }
+    json_object *msgs;
+    const char *prompt = jstr(o, "prompt");
+    size_t n = 0;
+    if (json_object_object_get_ex(o, "messages", &msgs) &&
+        json_object_is_type(msgs, json_type_array))
+        n = json_object_array_length(msgs);
+    lr->msgs = llmh_xcalloc(n + 1, sizeof *lr->msgs);
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(msgs, i);
+        const char *role = jstr(m, "role"), *content = jstr(m, "content");
+        if (!role || !content) {
+            lr->error = llmh_sprintf("line %zu: message %zu needs a string role and content",
+                                     lineno, i + 1);
+            return;
+        }
+        lr->msgs[i] = (llmh_message){role, content};
+    }
+    if (prompt)
+        lr->msgs[n++] = (llmh_message){"user", prompt};
+    if (!n) {
+        lr->error = llmh_sprintf("line %zu: no \"messages\" (or \"prompt\") to send", lineno);
+        return;
+    }
+    req->messages = lr->msgs;
+    req->n_messages = n;
+}
+
+static void progress(void *ud, size_t done, size_t total)
+{
+    (void)ud;
+    int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "========================================",
+            width - filled, "", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static json_object *usage_or_null(long v) { return v >= 0 ? json_object_new_int64(v) : NULL; }
+
+int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def_provider,
+                   const char *def_model);
+
+int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def_provider,
+                   const char *def_model)
+{
+    FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+    if (!f) {
+        cli_error("cannot read %s: %s", file, strerror(errno));
+        return EXIT_USAGE;
+    }
+    llmh_ctx *ctx = cli_ctx(c);
+    if (!ctx) {
+        if (f != stdin)
+            fclose(f);
+        return EXIT_USAGE;
+    }
+    size_t n = 0, cap = 0, lineno = 0;
+    line_req *lines = NULL;
+    llmh_chat_request *reqs = NULL;
+    size_t *line_of = NULL;
+    char *buf = NULL;
+    size_t bufcap = 0;
+    ssize_t len;
+    while ((len = getline(&buf, &bufcap, f)) >= 0) {
+        lineno++;
+        const char *p = buf;
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (!*p)
+            continue; /* blank lines carry no request */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            lines = llmh_xrealloc(lines, cap * sizeof *lines);
+            reqs = llmh_xrealloc(reqs, cap * sizeof *reqs);
+            line_of = llmh_xrealloc(line_of, cap * sizeof *line_of);
+        }
+        memset(&lines[n], 0, sizeof lines[n]);
+        parse_line(p, lineno, &lines[n], &reqs[n], def_provider, def_model);
+        line_of[n] = lineno;
+        n++;
+    }
+    free(buf);
+    if (f != stdin)
+        fclose(f);
+    /* Lines that could not be parsed do not run; the rest run together. */
+    llmh_chat_request *run = llmh_xcalloc(n ? n : 1, sizeof *run);
+    size_t *run_of = llmh_xcalloc(n ? n : 1, sizeof *run_of), nr = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!lines[i].error) {
+            run[nr] = reqs[i];
+            run_of[nr++] = i;
+        }
+    llmh_batch_item *items = llmh_xcalloc(nr ? nr : 1, sizeof *items);
+    llmh_chat_batch(ctx, run, nr, concurrency, items, isatty(STDERR_FILENO) ? progress : NULL,
+                    NULL);
+    llmh_batch_item **by_line = llmh_xcalloc(n ? n : 1, sizeof *by_line);
+    for (size_t k = 0; k < nr; k++)
+        by_line[run_of[k]] = &items[k];
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "index", json_object_new_int64((int64_t)i));
+        json_object_object_add(o, "line", json_object_new_int64((int64_t)line_of[i]));
+        llmh_batch_item *it = by_line[i];
+        if (!it || it->status != LLMH_OK) {
+            failed++;
+            json_object_object_add(o, "status", json_object_new_string("error"));
+            json_object_object_add(o, "provider", reqs[i].provider ? json_object_new_string(reqs[i].provider) : NULL);
+            json_object_object_add(o, "model", reqs[i].model ? json_object_new_string(reqs[i].model) : NULL);
+            json_object_object_add(o, "error", json_object_new_string(it ? it->error.message : lines[i].error));
+            json_object_object_add(o, "error_code",
+                                   json_object_new_string(llmh_strerror(it ? it->status : LLMH_E_INVALID)));
+        } else {
+            llmh_chat_result *r = it->result;
+            json_object_object_add(o, "status", json_object_new_string("ok"));
+            json_object_object_add(o, "provider", json_object_new_string(r->provider));
+            json_object_object_add(o, "model", json_object_new_string(r->model));
+            json_object_object_add(o, "content", json_object_new_string(r->content));
+            json_object_object_add(o, "reasoning", json_object_new_string(r->reasoning));
+            json_object_object_add(o, "finish_reason",
+                                   r->finish == LLMH_FINISH_NONE ? NULL
+                                   : json_object_new_string(llmh_finish_name(r->finish)));
+            json_object *u = json_object_new_object();
+            json_object_object_add(u, "prompt_tokens", usage_or_null(r->usage.prompt_tokens));
+            json_object_object_add(u, "completion_tokens", usage_or_null(r->usage.completion_tokens));
+            json_object_object_add(o, "usage", u);
+            json_object_object_add(o, "attempts", json_object_new_int(r->attempts));
+            json_object_object_add(o, "latency_ms", json_object_new_int64(r->latency_ms));
+            llmh_chat_result_free(r);
+        }
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object_put(lines[i].doc);
+        free(lines[i].msgs);
+        free(lines[i].stop);
+        free(lines[i].error);
+    }
+    free(lines);
+    free(reqs);
+    free(line_of);
+    free(run);
+    free(run_of);
+    free(items);
+    free(by_line);
+    if (failed)
+        fprintf(stderr, "llmhost: %zu of %zu requests failed\n", failed, n);
+    return failed ? EXIT_PROVIDER : EXIT_OK;
+}
