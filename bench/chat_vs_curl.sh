@@ -58,8 +58,9 @@ method=$(jq -r '.requests[0].method' "$tmp/dry.json")
 url=$(jq -r '.requests[0].url' "$tmp/dry.json")
 ctype=$(jq -r '.requests[0].headers | to_entries[] | select(.key | ascii_downcase == "content-type") | .value' "$tmp/dry.json")
 jq -c '.requests[0].body' "$tmp/dry.json" >"$tmp/body.json"
-[ "$method" = POST ] && [ "$url" = "$base/v1/chat/completions" ] ||
+if [ "$method" != POST ] || [ "$url" != "$base/v1/chat/completions" ]; then
     die "unexpected request from --dry-run: $method $url"
+fi
 case $url in http://127.0.0.1:*) ;; *) die "refusing a URL that is not 127.0.0.1: $url" ;; esac
 
 curl_cmd="curl -sS --fail -X $method -H 'Content-Type: ${ctype:-application/json}' --data-binary @$tmp/body.json $url"
@@ -100,9 +101,12 @@ got=$(jq -r '.api_requests' <<<"$stats")
 
 curl_ms=$(hf_median_ms "$OUT/chat_vs_curl.json" 'curl')
 llm_ms=$(hf_median_ms "$OUT/chat_vs_curl.json" 'llmhost chat --no-stream')
-awk -v c="$curl_ms" -v l="$llm_ms" -v n="$got" 'BEGIN {
-    printf "median wall time, ms (%d requests answered by the mock):\n", n
-    printf "  %-28s %7.2f\n", "curl", c
-    printf "  %-28s %7.2f\n", "llmhost chat --no-stream", l
+curl_cpu=$(hf_cpu_ms "$OUT/chat_vs_curl.json" 'curl')
+llm_cpu=$(hf_cpu_ms "$OUT/chat_vs_curl.json" 'llmhost chat --no-stream')
+awk -v c="$curl_ms" -v l="$llm_ms" -v n="$got" -v cc="$curl_cpu" -v lc="$llm_cpu" 'BEGIN {
+    printf "%d requests answered by the mock\n", n
+    printf "  %-28s %12s %16s\n", "", "median wall", "mean CPU (u+s)"
+    printf "  %-28s %9.2f ms %13.2f ms\n", "curl", c, cc
+    printf "  %-28s %9.2f ms %13.2f ms\n", "llmhost chat --no-stream", l, lc
     printf "RESULT chat_vs_curl ratio=%.2f (%.2f ms vs %.2f ms; target <= 1.30) %s\n", l / c, l, c, (l / c <= 1.3 ? "PASS" : "MISS")
 }'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: shared by the bench scripts (sourced by bash, not run).
 #
 # Sets: here (bench/), top (source tree), BUILD (build tree: $BUILD, else
@@ -37,8 +38,8 @@ clean_env() {
 # runs of each command per round, in the given order on even rounds and the
 # reverse on odd ones, so that a change of machine load during the run
 # weighs on every command alike. Merges the rounds into OUT.json:
-# {"rounds","results":[{"command","n","median","mean","min","max","times"}]}
-# (seconds). A command that exits non-zero fails the whole thing.
+# {"rounds","results":[{"command","n","median","mean","min","max","user_mean",
+# "system_mean","times"}]} (seconds; user/system are CPU time per run). A command that exits non-zero fails the whole thing.
 hf_rounds() {
     local out=$1 rounds=$2 runs=$3 warmup=$4
     shift 4
@@ -72,7 +73,10 @@ hf_rounds() {
                    | map((map(.times) | add) as $t
                          | {command: .[0].command, n: ($t | length), median: ($t | median),
                             mean: (($t | add) / ($t | length)), min: ($t | min),
-                            max: ($t | max), times: $t}))}' "$dir"/r*.json >"$out"
+                            max: ($t | max),
+                            user_mean: (map(.user * (.times | length)) | add / ($t | length)),
+                            system_mean: (map(.system * (.times | length)) | add / ($t | length)),
+                            times: $t}))}' "$dir"/r*.json >"$out"
     local rc=$?
     rm -rf "$dir"
     return $rc
@@ -81,6 +85,11 @@ hf_rounds() {
 # hf_median_ms FILE NAME: the merged median of NAME, in milliseconds.
 hf_median_ms() {
     jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"
+}
+
+# hf_cpu_ms FILE NAME: mean user+system CPU time per run of NAME, in ms.
+hf_cpu_ms() {
+    jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user_mean + .system_mean) * 1000' "$1"
 }
 
 # The machine, for the results.

@@ -76,6 +76,7 @@ awk -v t="$true_ms" -v c="$curl_ms" -v h="$help_ms" -v p0="$plug0_ms" -v p="$plu
     printf "  %-40s %7.2f\n", "llmhost --help", h
     printf "  %-40s %7.2f\n", "llmhost plugins --json (" b " bundled)", p0
     printf "  %-40s %7.2f  (+%.3f ms per extra plugin)\n", "llmhost plugins --json (+" n " fixtures)", p, (p - p0) / n
+    printf "ratios to curl --version: --help %.2f, plugins (bundled) %.2f, plugins (+%d) %.2f\n", h / c, p0 / c, n, p / c
     printf "RESULT startup.help_vs_curl ratio=%.2f (%.2f ms vs %.2f ms; target <= 1.00) %s\n", h / c, h, c, (h <= c ? "PASS" : "MISS")
     printf "RESULT startup.plugins_%d median=%.2fms (target < 20 ms) %s\n", n, p, (p < 20 ? "PASS" : "MISS")
 }'

@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,8 +93,8 @@ static long cfg_long(const llmh_settings *s, const char *provider, const char *n
     return v;
 }
 
-static double cfg_double(const llmh_settings *s, const char *provider, const char *name,
-                         double def, double min, double max)
+static double cfg_double(const llmh_settings *s, const char *provider, const char *name, double def,
+                         double min, double max)
 {
     char key[256];
     llmh_error err;
@@ -132,10 +130,11 @@ void llmh_breaker_config_from_settings(const llmh_settings *s, const char *provi
     c->failures = (int)cfg_long(s, provider, "failures", d.failures, 0, 1000000);
     c->failure_rate = cfg_double(s, provider, "failure_rate", d.failure_rate, 0, 1);
     c->min_requests = (int)cfg_long(s, provider, "min_requests", d.min_requests, 1, 1000000);
-    c->window_ms = lround(cfg_double(s, provider, "window", d.window_ms / 1000.0, 0.01, 86400) *
-                          1000);
+    /* Seconds, never negative, to the nearest ms. */
+    c->window_ms =
+        (long)(cfg_double(s, provider, "window", d.window_ms / 1000.0, 0.01, 86400) * 1000 + 0.5);
     c->cooldown_ms =
-        lround(cfg_double(s, provider, "cooldown", d.cooldown_ms / 1000.0, 0, 86400) * 1000);
+        (long)(cfg_double(s, provider, "cooldown", d.cooldown_ms / 1000.0, 0, 86400) * 1000 + 0.5);
     c->enabled = cfg_bool(s, provider, "enabled", d.enabled);
 }
 
@@ -504,21 +503,25 @@ static json_object *node_to_json(const node *n, long long now_mono, long long of
     if (n->st == ST_CLOSED && n->consecutive == 0 && !any_bucket)
         return NULL;
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "state", json_object_new_string(llmh_breaker_state_name(
-                                           public_state(n, now_mono, NULL))));
+    json_object_object_add(
+        o, "state",
+        json_object_new_string(llmh_breaker_state_name(public_state(n, now_mono, NULL))));
     json_object_object_add(o, "consecutive", json_object_new_int(n->consecutive));
     if (n->st != ST_CLOSED)
         json_object_object_add(o, "open_until", json_object_new_int64(n->open_until + offset));
     if (any_bucket) {
         json_object *a = json_object_new_array();
         json_object_object_add(o, "bucket_ms", json_object_new_int64(n->width));
-        for (int i = 0; i < NBUCKETS; i++) {
-            if (!in_window(n, &n->w[i], now_mono))
+        /* Oldest first, for a reader. */
+        long long cur = floor_div(now_mono, n->width);
+        for (long long e = cur - NBUCKETS + 1; e <= cur; e++) {
+            const bucket *b = &n->w[(size_t)(e - floor_div(e, NBUCKETS) * NBUCKETS)];
+            if (b->epoch != e || !in_window(n, b, now_mono))
                 continue;
             json_object *k = json_object_new_array();
-            json_object_array_add(k, json_object_new_int64(n->w[i].epoch * n->width + offset));
-            json_object_array_add(k, json_object_new_int(n->w[i].failures));
-            json_object_array_add(k, json_object_new_int(n->w[i].requests));
+            json_object_array_add(k, json_object_new_int64(b->epoch * n->width + offset));
+            json_object_array_add(k, json_object_new_int(b->failures));
+            json_object_array_add(k, json_object_new_int(b->requests));
             json_object_array_add(a, k);
         }
         json_object_object_add(o, "buckets", a);
@@ -575,8 +578,8 @@ int llmh_breakers_save_at(llmh_breakers *b, const char *path, long long now_mono
     if (fd < 0) {
         llmh_log(LLMH_LOG_WARN, "cannot save breaker state to %s: %s", tmp, strerror(errno));
     } else {
-        int bad = write_all(fd, text, strlen(text)) != 0 || write_all(fd, "\n", 1) != 0 ||
-                  fsync(fd) != 0;
+        int bad =
+            write_all(fd, text, strlen(text)) != 0 || write_all(fd, "\n", 1) != 0 || fsync(fd) != 0;
         int err = errno;
         if (close(fd) != 0 && !bad) {
             bad = 1;
@@ -617,8 +620,8 @@ typedef struct loaded {
     bucket w[NBUCKETS];
 } loaded;
 
-static int get_int64(json_object *o, const char *name, int required, long long min,
-                     long long max, long long *out)
+static int get_int64(json_object *o, const char *name, int required, long long min, long long max,
+                     long long *out)
 {
     json_object *v;
     if (!json_object_object_get_ex(o, name, &v))
@@ -726,8 +729,8 @@ static char *read_file(const char *path, size_t *len)
 
 static int corrupt(const char *path, const char *why)
 {
-    llmh_log(LLMH_LOG_WARN, "breaker state %s is corrupt (%s); starting with fresh breakers",
-             path, why);
+    llmh_log(LLMH_LOG_WARN, "breaker state %s is corrupt (%s); starting with fresh breakers", path,
+             why);
     return -1;
 }
 

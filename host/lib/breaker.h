@@ -35,11 +35,7 @@ void llmh_breaker_config_defaults(llmh_breaker_config *c);
 void llmh_breaker_config_from_settings(const llmh_settings *s, const char *provider,
                                        llmh_breaker_config *c);
 
-typedef enum {
-    LLMH_BREAKER_CLOSED,
-    LLMH_BREAKER_OPEN,
-    LLMH_BREAKER_HALF_OPEN
-} llmh_breaker_state;
+typedef enum { LLMH_BREAKER_CLOSED, LLMH_BREAKER_OPEN, LLMH_BREAKER_HALF_OPEN } llmh_breaker_state;
 
 /* A set of breakers keyed by a caller-built string ("ollama|http://host:11434"). */
 typedef struct llmh_breakers llmh_breakers;

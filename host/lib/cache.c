@@ -183,8 +183,8 @@ llmh_status llmh_cache_config_from_settings(const llmh_settings *s, const char *
     /* INT_MAX seconds (68 years) keeps created + ttl far from overflow. */
     if ((st = llmh_settings_get_long(s, key, DEFAULT_TTL_S, 0, INT_MAX, &ttl, err)) != LLMH_OK)
         return st;
-    if ((st = llmh_settings_get_long(s, "cache.memory_bytes", DEFAULT_MEM_BYTES, 0, LONG_MAX,
-                                     &mem, err)) != LLMH_OK)
+    if ((st = llmh_settings_get_long(s, "cache.memory_bytes", DEFAULT_MEM_BYTES, 0, LONG_MAX, &mem,
+                                     err)) != LLMH_OK)
         return st;
     c->ttl_s = ttl;
     c->mem_bytes = (size_t)mem;
@@ -233,8 +233,8 @@ static void cached_copy(llmh_cached *dst, const llmh_cached *src)
     dst->model = llmh_strdup(src->model);
 }
 
-static const char *const finish_names[] = {"none",           "stop",  "length", "tool_calls",
-                                           "content_filter", "other"};
+static const char *const finish_names[] = {"none",       "stop",           "length",
+                                           "tool_calls", "content_filter", "other"};
 #define N_FINISH (sizeof finish_names / sizeof finish_names[0])
 
 static char *serialize(const llmh_cached *a, size_t *len)
@@ -387,7 +387,10 @@ static void free_list(struct mem_entry *e)
     }
 }
 
-static size_t slen(const char *s) { return s ? strlen(s) + 1 : 0; }
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
 
 static char *place(char **cursor, const char *s)
 {
@@ -494,7 +497,7 @@ static int is_corrupt_rc(int rc)
     return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
-enum { OPEN_OK, OPEN_CORRUPT, OPEN_FAILED, OPEN_NO_TABLE };
+enum { OPEN_OK, OPEN_CORRUPT, OPEN_FAILED, OPEN_NO_TABLE, OPEN_BUSY };
 
 /* Opens the existing file at c->path, checks it, prepares the statements.
  * Leaves c->db NULL unless OPEN_OK; *why gets a reason on failure. */
@@ -515,7 +518,13 @@ static int db_open_file(llmh_cache *c, char *why, size_t size)
         goto fail;
     const char *verdict = (const char *)sqlite3_column_text(q, 0);
     if (!verdict || strcmp(verdict, "ok") != 0) {
+        const char *skip = "*** in database main ***\n";
+        if (verdict && strncmp(verdict, skip, strlen(skip)) == 0)
+            verdict += strlen(skip);
         snprintf(why, size, "quick_check: %s", verdict ? verdict : "no answer");
+        for (char *p = why; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' '; /* log lines are one line */
         result = OPEN_CORRUPT;
         goto out;
     }
@@ -539,8 +548,7 @@ static int db_open_file(llmh_cache *c, char *why, size_t size)
         /* A read-only opener cannot prepare writes; those stay NULL. */
         if (ro && (i == S_PUT || i == S_DEL_EXPIRED_KEY || i == S_CLEAR || i == S_PRUNE))
             continue;
-        rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i],
-                                NULL);
+        rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
         if (rc != SQLITE_OK) {
             if (ro && strstr(sqlite3_errmsg(c->db), "no such table")) {
                 result = OPEN_NO_TABLE; /* a writer has yet to create it */
@@ -552,7 +560,10 @@ static int db_open_file(llmh_cache *c, char *why, size_t size)
     return OPEN_OK;
 fail:
     snprintf(why, size, "%s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-    result = is_corrupt_rc(rc) ? OPEN_CORRUPT : OPEN_FAILED;
+    if (is_corrupt_rc(rc))
+        result = OPEN_CORRUPT;
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        result = OPEN_BUSY;
 out:
     sqlite3_finalize(q);
     db_close(c);
@@ -596,8 +607,8 @@ static int quarantine(llmh_cache *c, const char *why)
     if (rename(c->path, dest) != 0) {
         /* ENOENT: another process moved it first. */
         if (errno != ENOENT) {
-            snprintf(c->db_error, sizeof c->db_error, "cannot move corrupt %s to %s: %s",
-                     c->path, dest, strerror(errno));
+            snprintf(c->db_error, sizeof c->db_error, "cannot move corrupt %s to %s: %s", c->path,
+                     dest, strerror(errno));
             ok = 0;
         }
     } else {
@@ -608,8 +619,9 @@ static int quarantine(llmh_cache *c, const char *why)
         from = llmh_sprintf("%s-shm", c->path);
         unlink(from);
         free(from);
-        llmh_log(LLMH_LOG_WARN, "cache file %s is corrupt (%s); moved it to %s and started a new one",
-                 c->path, why, dest);
+        llmh_log(LLMH_LOG_WARN,
+                 "cache file %s is corrupt (%s); moved it to %s and started a new one", c->path,
+                 why, dest);
     }
     free(dest);
     return ok;
@@ -626,8 +638,8 @@ static int db_ready(llmh_cache *c, int create)
     if (c->db_state == DB_BROKEN || !c->path)
         return 0;
     if (stat(c->path, &sb) != 0) {
-        if (errno != ENOENT || !create)
-            return 0;
+        if (!create)
+            return 0; /* nothing stored yet */
         if (!create_file(c)) {
             llmh_log(LLMH_LOG_WARN, "cache: %s; answers are not kept on disk", c->db_error);
             c->warned = 1;
@@ -653,6 +665,11 @@ static int db_ready(llmh_cache *c, int create)
     }
     if (r == OPEN_NO_TABLE)
         return 0;
+    if (r == OPEN_BUSY) {
+        /* Another process held the file past the busy timeout: try again later. */
+        db_warn(c, "opening (busy)", SQLITE_BUSY);
+        return 0;
+    }
     if (r != OPEN_OK) {
         snprintf(c->db_error, sizeof c->db_error, "cannot open %s: %s", c->path, why);
         llmh_log(LLMH_LOG_WARN, "cache: %s; answers are not kept on disk", c->db_error);
@@ -690,8 +707,7 @@ static int db_get(llmh_cache *c, const char *key, long long now, llmh_cached *ou
         if (*expires > 0 && *expires <= now)
             expired = 1;
         else
-            hit = deserialize(c->tok, sqlite3_column_blob(q, 0), sqlite3_column_bytes(q, 0),
-                              out);
+            hit = deserialize(c->tok, sqlite3_column_blob(q, 0), sqlite3_column_bytes(q, 0), out);
     } else if (rc != SQLITE_DONE) {
         db_failed(c, "lookup in", rc);
     }
@@ -716,8 +732,10 @@ static void db_put(llmh_cache *c, const char *key, const llmh_cached *a, long lo
 {
     size_t len = 0;
     char *value = serialize(a, &len);
-    if (!value)
+    if (!value || len > INT_MAX) { /* SQLite binds at most INT_MAX bytes */
+        free(value);
         return;
+    }
     pthread_mutex_lock(&c->db_lock);
     if (db_ready(c, 1)) {
         sqlite3_stmt *q = c->st[S_PUT];
@@ -1016,8 +1034,7 @@ llmh_status llmh_cache_stats_get(llmh_cache *c, llmh_cache_stats *st, llmh_error
 }
 
 /* clear (expired_before 0) or prune. */
-static llmh_status drop(llmh_cache *c, long long expired_before, long *removed,
-                        llmh_error *err)
+static llmh_status drop(llmh_cache *c, long long expired_before, long *removed, llmh_error *err)
 {
     long n = 0;
     if (removed)

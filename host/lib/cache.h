@@ -15,8 +15,8 @@
 typedef enum {
     LLMH_CACHE_OFF,
     LLMH_CACHE_ON,
-    LLMH_CACHE_READ_ONLY,  /* look up, never store or delete */
-    LLMH_CACHE_WRITE_ONLY  /* store, never look up: refreshes the cache */
+    LLMH_CACHE_READ_ONLY, /* look up, never store or delete */
+    LLMH_CACHE_WRITE_ONLY /* store, never look up: refreshes the cache */
 } llmh_cache_mode;
 
 typedef struct llmh_cache_config {
@@ -99,8 +99,8 @@ typedef struct llmh_cache_stats {
     long long bytes;       /* bytes of keys + values in the SQLite store */
     long hits, misses;     /* lookups through this handle */
     long mem_entries;
-    long long mem_bytes;   /* as counted against cache.memory_bytes */
-    const char *path;      /* borrowed from c; NULL when memory only */
+    long long mem_bytes; /* as counted against cache.memory_bytes */
+    const char *path;    /* borrowed from c; NULL when memory only */
 } llmh_cache_stats;
 /* LLMH_E_IO when the store exists but cannot be read. */
 llmh_status llmh_cache_stats_get(llmh_cache *c, llmh_cache_stats *st, llmh_error *err);

@@ -22,11 +22,13 @@ llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *e
     if (opts)
         memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
     llmh_ctx *ctx = llmh_xcalloc(1, sizeof *ctx);
+    pthread_mutex_init(&ctx->lock, NULL);
     ctx->settings = llmh_settings_new();
     if (!o.no_config) {
         llmh_status st = llmh_settings_load(ctx->settings, o.config_file, err);
         if (st != LLMH_OK) {
             llmh_settings_free(ctx->settings);
+            pthread_mutex_destroy(&ctx->lock);
             free(ctx);
             return st;
         }
@@ -45,18 +47,21 @@ void llmh_ctx_free(llmh_ctx *ctx)
         return;
     llmh_registry_free(ctx->registry);
     llmh_settings_free(ctx->settings);
+    pthread_mutex_destroy(&ctx->lock);
     free(ctx);
     llmh_transport_unref();
 }
 
 void llmh_ctx_load_plugins(llmh_ctx *ctx)
 {
-    if (ctx->plugins_loaded)
-        return;
-    ctx->plugins_loaded = 1;
-    llmh_host_set_global_settings(ctx->settings);
-    llmh_registry_load(ctx->registry);
-    llmh_settings_warn_unknown(ctx->settings);
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->plugins_loaded) {
+        llmh_host_set_global_settings(ctx->settings);
+        llmh_registry_load(ctx->registry);
+        llmh_settings_warn_unknown(ctx->settings);
+        ctx->plugins_loaded = 1;
+    }
+    pthread_mutex_unlock(&ctx->lock);
 }
 
 llmh_status llmh_set(llmh_ctx *ctx, const char *key, const char *value, llmh_error *err)

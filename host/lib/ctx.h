@@ -7,10 +7,13 @@
 #include "registry.h"
 #include "settings.h"
 
+#include <pthread.h>
+
 struct llmh_ctx {
     llmh_settings *settings;
     llmh_registry *registry;
     int plugins_loaded;
+    pthread_mutex_t lock; /* guards plugin loading: calls may come from many threads */
 };
 
 /* Open plugins on first need; later calls do nothing. */

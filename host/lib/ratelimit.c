@@ -60,8 +60,7 @@ static long limit_long(const llmh_settings *s, const char *provider_name, const 
     return v;
 }
 
-void llmh_limits_from_settings(const llmh_settings *s, const char *provider_name,
-                               llmh_limits *l)
+void llmh_limits_from_settings(const llmh_settings *s, const char *provider_name, llmh_limits *l)
 {
     l->rpm = l->tpm = 0;
     l->rpm_burst = 1;
@@ -115,7 +114,10 @@ static vtime vt_sub(vtime a, vtime b, long rate)
     return v;
 }
 
-static long long vt_ceil(vtime v) { return v.ms + (v.rem > 0); }
+static long long vt_ceil(vtime v)
+{
+    return v.ms + (v.rem > 0);
+}
 
 /* Follows a change of rate in the settings: TAT rounded up to a whole ms is
  * exact in any rate. */
@@ -130,24 +132,34 @@ static void gcra_set_rate(gcra *g, long rate)
     g->rate = rate;
 }
 
-/* Earliest whole ms at which u units of capacity cap fit. */
-static long long gcra_start(const gcra *g, long long cap, long long u, long long now_ms)
+static int vt_less(vtime a, vtime b)
 {
-    if (g->rate <= 0)
-        return now_ms;
-    long long slack = cap - (u < cap ? u : cap);
-    long long s = vt_ceil(vt_sub(g->tat, units_time(slack, g->rate), g->rate));
-    return s > now_ms ? s : now_ms;
+    return a.ms < b.ms || (a.ms == b.ms && a.rem < b.rem);
 }
 
-static void gcra_commit(gcra *g, long long u, long long start_ms)
+/* The exact earliest start for u units of capacity cap. */
+static vtime gcra_start(const gcra *g, long long cap, long long u, long long now_ms)
+{
+    vtime now = {now_ms, 0};
+    if (g->rate <= 0)
+        return now;
+    long long slack = cap - (u < cap ? u : cap);
+    vtime s = vt_sub(g->tat, units_time(slack, g->rate), g->rate);
+    return vt_less(s, now) ? now : s;
+}
+
+/* Charges u units for a call starting at start_ms, the whole ms the caller
+ * waits for. When this bucket set that start, its exact start is charged
+ * instead, so rounding up to whole ms never accumulates. */
+static void gcra_commit(gcra *g, long long u, vtime exact, long long start_ms)
 {
     if (g->rate <= 0)
         return;
-    if (g->tat.ms < start_ms) {
-        g->tat.ms = start_ms;
-        g->tat.rem = 0;
-    }
+    vtime start = {start_ms, 0};
+    if (vt_ceil(exact) == start_ms)
+        start = exact;
+    if (vt_less(g->tat, start))
+        g->tat = start;
     g->tat = vt_add(g->tat, units_time(u, g->rate), g->rate);
 }
 
@@ -207,10 +219,9 @@ long llmh_ratelimit_acquire(llmh_ratelimit *r, const char *provider_name, const 
     gcra_set_rate(&p->tok, l->tpm > 0 ? l->tpm : 0);
     /* One start for both limits: the later of the two, and both are charged
      * at it, so neither bucket hands out a slot the other would refuse. */
-    long long s = gcra_start(&p->req, burst, 1, now_ms);
-    long long st = gcra_start(&p->tok, p->tok.rate, tokens, now_ms);
-    if (st > s)
-        s = st;
+    vtime er = gcra_start(&p->req, burst, 1, now_ms);
+    vtime et = gcra_start(&p->tok, p->tok.rate, tokens, now_ms);
+    long long s = vt_ceil(er) > vt_ceil(et) ? vt_ceil(er) : vt_ceil(et);
     long long wait = s - now_ms;
     long ret;
     if (max_wait_ms >= 0 && wait > max_wait_ms) {
@@ -218,8 +229,8 @@ long llmh_ratelimit_acquire(llmh_ratelimit *r, const char *provider_name, const 
             *would_wait_ms = wait > LONG_MAX ? LONG_MAX : (long)wait;
         ret = -1;
     } else {
-        gcra_commit(&p->req, 1, s);
-        gcra_commit(&p->tok, tokens, s);
+        gcra_commit(&p->req, 1, er, s);
+        gcra_commit(&p->tok, tokens, et, s);
         ret = wait > LONG_MAX ? LONG_MAX : (long)wait;
     }
     pthread_mutex_unlock(&r->lock);

@@ -23,7 +23,7 @@
 
 /* Stored layers, lowest first; the two environment slots hold programmatic
  * values that rank just below the real variables. */
-enum { L_DEFAULT, L_FILE, L_ALIAS, L_ENV, L_CLI, L_COUNT };
+enum { L_DEFAULT, L_FILE, L_PROFILE, L_ALIAS, L_ENV, L_CLI, L_COUNT };
 
 struct entry {
     char *key;
@@ -299,6 +299,67 @@ void llmh_settings_free(llmh_settings *s)
     free(s);
 }
 
+/* Index of name in sv, or sv->n. */
+static size_t strv_index(const struct strv *sv, const char *str)
+{
+    size_t i;
+    for (i = 0; i < sv->n && sv->v[i] != str; i++)
+        ;
+    return i;
+}
+
+llmh_settings *llmh_settings_clone(const llmh_settings *s)
+{
+    if (!s)
+        return NULL;
+    llmh_settings *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < s->names.n; i++)
+        if (strv_push(&c->names, s->names.v[i]) != 0)
+            goto fail;
+    for (size_t i = 0; i < s->sections.n; i++)
+        if (strv_push(&c->sections, s->sections.v[i]) != 0)
+            goto fail;
+    if (s->file) {
+        size_t fi = strv_index(&s->names, s->file);
+        c->file = fi < c->names.n ? c->names.v[fi] : NULL;
+    }
+    if (s->n && !(c->e = calloc(s->n, sizeof *c->e)))
+        goto fail;
+    c->cap = s->n;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct entry *from = &s->e[i];
+        struct entry *to = &c->e[i];
+        c->n = i + 1; /* so a failure below frees what is there */
+        if (!(to->key = strdup(from->key)))
+            goto fail;
+        for (int l = 0; l < L_COUNT; l++)
+            if (from->val[l] && !(to->val[l] = strdup(from->val[l])))
+                goto fail;
+        if (from->file) {
+            size_t fi = strv_index(&s->names, from->file);
+            to->file = fi < c->names.n ? c->names.v[fi] : NULL;
+        }
+        to->line = from->line;
+        to->known = from->known;
+        to->warned = from->warned;
+        if (from->n_aliases) {
+            if (!(to->aliases = calloc(from->n_aliases, sizeof *to->aliases)))
+                goto fail;
+            for (size_t a = 0; a < from->n_aliases; a++) {
+                if (!(to->aliases[a] = strdup(from->aliases[a])))
+                    goto fail;
+                to->n_aliases = a + 1;
+            }
+        }
+    }
+    return c;
+fail:
+    llmh_settings_free(c);
+    return NULL;
+}
+
 static int layer_of(llmh_setting_source src)
 {
     switch (src) {
@@ -307,6 +368,7 @@ static int layer_of(llmh_setting_source src)
     case LLMH_SRC_ALIAS_ENV: return L_ALIAS;
     case LLMH_SRC_ENV: return L_ENV;
     case LLMH_SRC_CLI: return L_CLI;
+    case LLMH_SRC_PROFILE: return L_PROFILE;
     case LLMH_SRC_NONE: break;
     }
     return -1;
@@ -386,7 +448,10 @@ static const char *resolve(const llmh_settings *s, const char *key, llmh_setting
     static const struct {
         int layer;
         llmh_setting_source src;
-    } rest[] = {{L_ALIAS, LLMH_SRC_ALIAS_ENV}, {L_FILE, LLMH_SRC_FILE}, {L_DEFAULT, LLMH_SRC_DEFAULT}};
+    } rest[] = {{L_ALIAS, LLMH_SRC_ALIAS_ENV},
+                {L_PROFILE, LLMH_SRC_PROFILE},
+                {L_FILE, LLMH_SRC_FILE},
+                {L_DEFAULT, LLMH_SRC_DEFAULT}};
     for (size_t i = 0; e && i < sizeof rest / sizeof rest[0]; i++) {
         if (e->val[rest[i].layer]) {
             *src = rest[i].src;
@@ -454,6 +519,7 @@ const char *llmh_settings_source_text(const llmh_settings *s, const char *key, c
         else
             snprintf(buf, size, "config file");
         break;
+    case LLMH_SRC_PROFILE: snprintf(buf, size, "profile"); break;
     case LLMH_SRC_DEFAULT: snprintf(buf, size, "built-in default"); break;
     case LLMH_SRC_NONE: snprintf(buf, size, "not set"); break;
     }

@@ -1,7 +1,8 @@
 /* settings.h: every llmhost setting as a dotted key ("llm.ollama.url") with a
- * value from one of five layers, highest first: -s KEY=VALUE, LLMHOST_<KEY>
+ * value from one of six layers, highest first: -s KEY=VALUE, LLMHOST_<KEY>
  * in the environment, a provider's conventional variable (OPENAI_API_KEY),
- * the INI file, the built-in default (internal).
+ * a profile applied to a copy of the settings (profile.c), the INI file, the
+ * built-in default (internal).
  *
  * The INI file: [section] headers map to key prefixes ([llm] -> llm.KEY,
  * [llm.P], [host], [provider.N], [profile.N], [pipeline.N], [pipeline.N.S],
@@ -29,7 +30,8 @@ typedef enum {
     LLMH_SRC_FILE,
     LLMH_SRC_ALIAS_ENV,
     LLMH_SRC_ENV,
-    LLMH_SRC_CLI
+    LLMH_SRC_CLI,
+    LLMH_SRC_PROFILE /* ranks between FILE and ALIAS_ENV; appended to keep the values */
 } llmh_setting_source;
 
 /* Owned by the caller, freed with llmh_settings_free(); holds the built-in
@@ -37,6 +39,10 @@ typedef enum {
 llmh_settings *llmh_settings_new(void);
 /* Frees s and every string it handed out; NULL is fine. */
 void llmh_settings_free(llmh_settings *s);
+/* A deep copy of s: every layer's values, origins, env aliases, known keys,
+ * section list and file names. Owned by the caller (llmh_settings_free);
+ * NULL when out of memory or s is NULL. */
+llmh_settings *llmh_settings_clone(const llmh_settings *s);
 
 /* Reads explicit_path (-c FILE, must exist) or else the first of
  * $XDG_CONFIG_HOME/llmhost/llmhost.ini ($HOME/.config when unset) and

@@ -8,9 +8,9 @@
 
 typedef struct llmh_sha256_ctx {
     uint32_t h[8];
-    uint64_t bytes;          /* message length so far */
-    unsigned char buf[64];   /* partial block */
-    size_t fill;             /* bytes in buf */
+    uint64_t bytes;        /* message length so far */
+    unsigned char buf[64]; /* partial block */
+    size_t fill;           /* bytes in buf */
 } llmh_sha256_ctx;
 
 /* ctx is caller storage; no allocation, nothing to free. */

@@ -596,10 +596,13 @@ void llmh_loop_run(llmh_loop *l)
                 wait_ms = (long)(l->timers[i].due_ms - now);
         if (wait_ms < 0)
             wait_ms = 0;
+        /* Completions above may have emptied the loop, or queued work. */
+        if (l->queue_head || (!l->n_active && !l->n_timers))
+            continue;
         if (l->n_active)
             curl_multi_poll(l->multi, NULL, 0, (int)(wait_ms ? wait_ms : 1), NULL);
-        else if (wait_ms > 0 && !l->queue_head)
-            llmh_sleep_ms(wait_ms);
+        else
+            llmh_sleep_ms(wait_ms); /* only timers are left: sleep until the next one */
     }
 }
 

@@ -49,7 +49,10 @@ static int blank(const char *s)
     return 1;
 }
 
-static int is(const char *s, const char *lit) { return s && strcmp(s, lit) == 0; }
+static int is(const char *s, const char *lit)
+{
+    return s && strcmp(s, lit) == 0;
+}
 
 /* See ollama.c: the facade's json_new_double prints 17 digits. */
 static llmh_json *json_number(const llmh_host *h, double v)
@@ -116,8 +119,8 @@ static llmh_finish finish_from(const char *s)
 static int mentions_context(const char *msg)
 {
     static const char *const phrases[] = {"prompt is too long", "exceed context limit",
-                                          "context limit", "context window", "context length",
-                                          "maximum context"};
+                                          "context limit",      "context window",
+                                          "context length",     "maximum context"};
     for (size_t i = 0; msg && i < sizeof phrases / sizeof phrases[0]; i++)
         if (contains_nocase(msg, phrases[i]))
             return 1;
@@ -359,9 +362,8 @@ llmh_status anthropic_parse_event(const llmh_call *c, const llmh_stream_event *e
     llmh_json *o = h->json_parse(ev->data, ev->len);
     if (h->json_type(o) != LLMH_JSON_OBJECT) {
         h->json_free(o);
-        return h->error_set(err, LLMH_E_PROTOCOL, 0,
-                            "a %s stream event%s%s is not a JSON object", who(c),
-                            name ? " " : "", name ? name : "");
+        return h->error_set(err, LLMH_E_PROTOCOL, 0, "a %s stream event%s%s is not a JSON object",
+                            who(c), name ? " " : "", name ? name : "");
     }
     if (!name)
         name = get_str(h, o, "type", NULL);

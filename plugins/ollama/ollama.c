@@ -12,7 +12,8 @@
  *    "low"/"medium"/"high" for models such as gpt-oss) unless the caller
  *    asked for thinking on or off; message.thinking is reasoning, never answer;
  *  - a model that cannot think answers think:true with a 400 "... does not
- *    support thinking": classified LLMH_E_UNSUPPORTED with a hint;
+ *    support thinking" (and a level it lacks with "think value ... is not
+ *    supported"): classified LLMH_E_UNSUPPORTED with a hint naming the setting;
  *  - errors are {"error": "..."}, also in the middle of a stream;
  *  - llm.ollama.api_key, when set, goes out as Authorization: Bearer on every
  *    request (Ollama behind an authenticating proxy). */
@@ -90,8 +91,8 @@ static long long json_count(const llmh_host *h, const llmh_json *v)
     return -1;
 }
 
-static void detail(const llmh_host *h, llmh_models_out *out, const char *key,
-                   const llmh_json *obj, const char *member)
+static void detail(const llmh_host *h, llmh_models_out *out, const char *key, const llmh_json *obj,
+                   const char *member)
 {
     const char *s = h->json_string(h->json_get(obj, member), NULL);
     if (s && *s)
@@ -100,12 +101,14 @@ static void detail(const llmh_host *h, llmh_models_out *out, const char *key,
 
 /* ---- chat */
 
-/* The value of "think", or NULL to send none. */
+/* The value of "think": the caller's choice, else the setting; a level
+ * ("low", "medium", "high") in the setting is sent as is unless the caller
+ * turned thinking off. */
 static llmh_json *think_value(const llmh_call *c, const llmh_chat_params *p)
 {
     const llmh_host *h = c->host;
-    if (p->thinking == 0 || p->thinking == 1)
-        return h->json_new_bool(p->thinking);
+    if (p->thinking == 0)
+        return h->json_new_bool(0);
     const char *raw = h->setting(c, THINK_SETTING);
     if (raw) {
         static const char *const levels[] = {"low", "medium", "high"};
@@ -113,6 +116,8 @@ static llmh_json *think_value(const llmh_call *c, const llmh_chat_params *p)
             if (strcasecmp(raw, levels[i]) == 0)
                 return h->json_new_string(levels[i], strlen(levels[i]));
     }
+    if (p->thinking == 1)
+        return h->json_new_bool(1);
     return h->json_new_bool(h->setting_bool(c, THINK_SETTING, 1));
 }
 
@@ -216,8 +221,8 @@ static const char *error_message(const llmh_host *h, const llmh_json *o)
     return s ? s : h->json_serialize(e);
 }
 
-static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len,
-                              llmh_chat_out *out, llmh_error *err)
+static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, llmh_chat_out *out,
+                              llmh_error *err)
 {
     const llmh_host *h = c->host;
     llmh_json *o = h->json_parse(body, len);
@@ -246,8 +251,8 @@ static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, 
     llmh_json *o = h->json_parse(ev->data, ev->len);
     if (h->json_type(o) != LLMH_JSON_OBJECT) {
         h->json_free(o);
-        return h->error_set(err, LLMH_E_PROTOCOL, 0,
-                            "a line of the %s stream is not a JSON object", who(c));
+        return h->error_set(err, LLMH_E_PROTOCOL, 0, "a line of the %s stream is not a JSON object",
+                            who(c));
     }
     llmh_status st = LLMH_OK;
     const char *e = error_message(h, o);
@@ -278,8 +283,8 @@ static llmh_status parse_models(const llmh_call *c, const char *body, size_t len
         const char *text = h->json_type(o) == LLMH_JSON_OBJECT ? h->json_serialize(o) : NULL;
         llmh_status st = LLMH_OK;
         if (!text || models || !strstr(text, "\"models\":null"))
-            st = h->error_set(err, LLMH_E_PROTOCOL, 0,
-                              "the %s model list has no \"models\" array", who(c));
+            st = h->error_set(err, LLMH_E_PROTOCOL, 0, "the %s model list has no \"models\" array",
+                              who(c));
         h->json_free(o);
         return st;
     }
@@ -344,8 +349,8 @@ static long context_member(const llmh_host *h, const llmh_json *info, const char
  * any key ending in ".context_length". */
 static long context_length(const llmh_host *h, const llmh_json *info, const llmh_json *details)
 {
-    long ctx = context_member(h, info, h->json_string(h->json_get(info, "general.architecture"),
-                                                      NULL));
+    long ctx =
+        context_member(h, info, h->json_string(h->json_get(info, "general.architecture"), NULL));
     if (!ctx)
         ctx = context_member(h, info, h->json_string(h->json_get(details, "family"), NULL));
     if (ctx || h->json_type(info) != LLMH_JSON_OBJECT)
@@ -372,8 +377,8 @@ static llmh_status parse_model_info(const llmh_call *c, const char *model, const
     llmh_json *o = h->json_parse(body, len);
     if (h->json_type(o) != LLMH_JSON_OBJECT || !model || !*model) {
         h->json_free(o);
-        return h->error_set(err, LLMH_E_PROTOCOL, 0,
-                            "the %s model details are not a JSON object", who(c));
+        return h->error_set(err, LLMH_E_PROTOCOL, 0, "the %s model details are not a JSON object",
+                            who(c));
     }
     const llmh_json *details = h->json_get(o, "details");
     char label[512];
@@ -439,7 +444,11 @@ static void classify_error(const llmh_call *c, int status, const char *body, siz
     const char *msg = error_message(h, o);
     if (msg && *msg) {
         snprintf(err->message, sizeof err->message, "%s", msg);
-        if (err->code == LLMH_E_BAD_REQUEST && contains_nocase(msg, "does not support thinking")) {
+        /* "\"llama3\" does not support thinking"; for levels, "think value
+         * \"high\" is not supported for this model". */
+        if (err->code == LLMH_E_BAD_REQUEST &&
+            (contains_nocase(msg, "does not support thinking") ||
+             (contains_nocase(msg, "think value") && contains_nocase(msg, "not supported")))) {
             size_t l = strlen(err->message);
             snprintf(err->message + l, sizeof err->message - l,
                      "; set " THINK_SETTING "=false for models that cannot think");

@@ -204,6 +204,113 @@ llmh_status llmh_discover(llmh_ctx *ctx, long timeout_ms, llmh_server **out, siz
                           llmh_error *err);
 void llmh_servers_free(llmh_server *s, size_t n);
 
+/* ---- profiles: [profile.NAME] sections of the config file (see
+ * doc/profiles-and-pipelines.md) */
+
+/* Run one chat through a profile: its provider, model, fallback chain,
+ * settings and answer shape (style, max_length, confidence line, domain,
+ * expertise, knowledge, all in the system prompt). The request's own
+ * provider, model, system, temperature, max_tokens and fallback win over the
+ * profile's (a request's system prompt replaces the profile's `system` but
+ * keeps the shape instructions); llmh_set() and the environment win over the
+ * profile, which wins over the file's [llm] and [llm.PROVIDER] sections.
+ * req->messages is required. An unknown or invalid profile is LLMH_E_CONFIG
+ * ("FILE:LINE: profile.NAME: ..."). *out as for llmh_chat. */
+llmh_status llmh_profile_chat(llmh_ctx *ctx, const char *profile, const llmh_chat_request *req,
+                              llmh_chat_result **out, llmh_error *err);
+/* Same, and *confidence (may be NULL) gets the confidence the answer ended
+ * with ("Confidence: 85%" or "confidence: 0.85" on its last line), 0..100,
+ * or -1 when the profile does not ask for one or the answer gave none. The
+ * line is removed from (*out)->content and never reaches on_delta. */
+llmh_status llmh_profile_chat_ex(llmh_ctx *ctx, const char *profile,
+                                 const llmh_chat_request *req, llmh_chat_result **out,
+                                 int *confidence, llmh_error *err);
+/* The HTTP request llmh_profile_chat would send, like llmh_chat_dry_run. */
+llmh_status llmh_profile_chat_dry_run(llmh_ctx *ctx, const char *profile,
+                                      const llmh_chat_request *req, char **json,
+                                      llmh_error *err);
+
+/* A profile and what it resolves to with the current settings. All strings
+ * are owned by the array (llmh_profiles_free); NULL when not set. */
+typedef struct llmh_profile_info {
+    char *name;
+    char *error;            /* NULL when valid; else "FILE:LINE: profile.NAME: ..." and
+                               the fields below are NULL, 0 or -1 */
+    char *provider;         /* effective: the profile's, or llm.provider, or a -s override */
+    char *model;
+    char *style;            /* "concise", "detailed", "technical", "simple" */
+    long max_length;        /* words; 0: none */
+    long max_tokens;        /* derived from max_length; 0: none */
+    int include_confidence;
+    char *domain;
+    double expertise_level; /* 0..1; -1: not set */
+    char *fallback;
+    char *system;           /* the whole system prompt it sends */
+    char *source;           /* "FILE:LINE" of its first key */
+} llmh_profile_info;
+
+/* Every profile, in file order, invalid ones included with their error.
+ * *out is an array of *n, freed with llmh_profiles_free. */
+llmh_status llmh_profiles(llmh_ctx *ctx, llmh_profile_info **out, size_t *n, llmh_error *err);
+void llmh_profiles_free(llmh_profile_info *p, size_t n);
+
+/* ---- pipelines: [pipeline.NAME] with stages = a, b, c, and one
+ * [pipeline.NAME.STAGE] per stage (profile, prompt, when, on_error) */
+
+typedef enum llmh_stage_event {
+    LLMH_STAGE_OK = 0,      /* the stage answered; text: the answer */
+    LLMH_STAGE_SKIPPED = 1, /* its `when` was false; text: why */
+    LLMH_STAGE_FAILED = 2,  /* text: the error */
+    LLMH_STAGE_START = 3,   /* about to ask; text: "provider/model" */
+    LLMH_STAGE_DELTA = 4    /* a piece of the answer as it streams */
+} llmh_stage_event;
+
+/* "ok", "skipped", "failed", "start", "delta"; static, never NULL. */
+const char *llmh_stage_event_name(llmh_stage_event ev);
+
+/* Called on the calling thread for each stage event, in order. stage and
+ * text are borrowed until return. Non-zero cancels the pipeline. */
+typedef int (*llmh_stage_cb)(void *ud, const char *stage, llmh_stage_event ev, const char *text,
+                             size_t len);
+
+typedef struct llmh_stage_result {
+    char *name;
+    llmh_stage_event status;  /* LLMH_STAGE_OK, _SKIPPED or _FAILED */
+    char *reason;             /* why skipped or failed; NULL when OK */
+    llmh_status error;        /* LLMH_OK unless failed */
+    char *profile;            /* NULL when the stage names none */
+    char *provider;           /* who answered (or was asked); NULL when skipped */
+    char *model;
+    char *prompt;             /* the prompt sent; NULL when skipped */
+    char *content;            /* the answer; NULL unless OK */
+    char *reasoning;
+    int confidence;           /* 0..100, -1 when none */
+    llmh_usage usage;         /* -1 where unknown */
+    int attempts;
+    long latency_ms;          /* -1 when skipped */
+} llmh_stage_result;
+
+typedef struct llmh_pipeline_result {
+    char *pipeline;
+    char *query;
+    llmh_stage_result *stages; /* one per stage in the pipeline's order, up to the
+                                  one that stopped it */
+    size_t n_stages;
+    char *answer;              /* the last stage that answered; NULL when none did */
+} llmh_pipeline_result;
+
+/* Run pipeline name on query (copied). Stages run in order; a stage whose
+ * `when` is false is skipped with the reason; a failed stage stops the
+ * pipeline (LLMH_E_* of its error, err "stage NAME failed: ...") unless it
+ * says on_error = continue. A pipeline that cannot be loaded is
+ * LLMH_E_CONFIG with FILE:LINE, and *out stays NULL; otherwise *out is set
+ * even on failure (the stages so far) and freed with
+ * llmh_pipeline_result_free. cb may be NULL. */
+llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query,
+                              llmh_stage_cb cb, void *ud, llmh_pipeline_result **out,
+                              llmh_error *err);
+void llmh_pipeline_result_free(llmh_pipeline_result *r);
+
 #ifdef __cplusplus
 }
 #endif

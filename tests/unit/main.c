@@ -17,6 +17,10 @@ static const struct {
     {"url", llmh_test_register_url},
     {"think", llmh_test_register_think},
     {"plugins", llmh_test_register_plugins},
+    {"cache", llmh_test_register_cache},
+    {"breaker", llmh_test_register_breaker},
+    {"ratelimit", llmh_test_register_ratelimit},
+    {"native_plugins", llmh_test_register_native_plugins},
 };
 
 int main(int argc, char **argv)

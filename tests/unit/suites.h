@@ -9,5 +9,9 @@ int llmh_test_register_ndjson(void);
 int llmh_test_register_url(void);
 int llmh_test_register_think(void);
 int llmh_test_register_plugins(void);
+int llmh_test_register_cache(void);
+int llmh_test_register_breaker(void);
+int llmh_test_register_ratelimit(void);
+int llmh_test_register_native_plugins(void);
 
 #endif
