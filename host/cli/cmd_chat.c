@@ -360,6 +360,7 @@ int cmd_chat(cli *c, int argc, char **argv)
         json_object_object_add(o, "attempts", json_object_new_int(res->attempts));
         json_object_object_add(o, "latency_ms", json_object_new_int64(res->latency_ms));
         json_object_object_add(o, "ttft_ms", res->ttft_ms >= 0 ? json_object_new_int64(res->ttft_ms) : NULL);
+        json_object_object_add(o, "cached", json_object_new_boolean(res->cached));
         json_object_object_add(o, "tried_before",
                                res->fallback_note ? json_object_new_string(res->fallback_note) : NULL);
         cli_print_json(o);

@@ -3,6 +3,7 @@
  * build the request with the plugin's codec, run it with retries, frame and
  * parse the stream, strip think tags, and hand pieces to the caller. */
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "retry.h"
 #include "sse.h"
 #include "target.h"
+#include "ratelimit.h"
 #include "think.h"
 #include "transport.h"
 
@@ -353,10 +355,26 @@ typedef struct chat_job {
     int finished;
     void (*on_done)(struct chat_job *job, void *ud);
     void *done_ud;
+    int in_batch;      /* single flight would block the shared loop */
+    /* resilience, per chain entry */
+    char *bkey;        /* breaker key: provider|base URL */
+    llmh_breaker_config bcfg;
+    llmh_limits limits;
+    long est_tokens;
+    int limited;
+    char cache_key[65];
+    llmh_cache_mode cache_mode;
+    llmh_cache *cache;
+    int flight_leader;
 } chat_job;
+
+static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
+static llmh_ratelimit *g_ratelimit; /* shared by every thread and context of the process */
+static void rl_init(void) { g_ratelimit = llmh_ratelimit_new(); }
 
 static void begin_entry(chat_job *j);
 static void start_attempt(void *ud);
+static void send_attempt(void *ud);
 
 static void parse_chain(chat_job *j, const char *list)
 {
@@ -413,12 +431,30 @@ static void job_clear(chat_job *j)
         prepared_clear(&j->pp);
     llmh_buf_free(&j->tried);
     llmh_chat_result_free(j->res);
+    free(j->bkey);
+}
+
+static void cached_from_result(const llmh_chat_result *r, const char *model, llmh_cached *a)
+{
+    memset(a, 0, sizeof *a);
+    a->content = r->content;
+    a->reasoning = r->reasoning;
+    a->model = (char *)model;
+    a->finish = r->finish;
+    a->usage = r->usage;
 }
 
 static void job_finish(chat_job *j, llmh_status st)
 {
     j->finished = 1;
     j->st = st;
+    if (j->flight_leader) {
+        llmh_cached a;
+        if (st == LLMH_OK)
+            cached_from_result(j->res, j->pp.model, &a);
+        llmh_cache_flight_end(j->cache, j->cache_key, st == LLMH_OK ? &a : NULL);
+        j->flight_leader = 0;
+    }
     if (st != LLMH_OK) {
         llmh_chat_result_free(j->res);
         j->res = NULL;
@@ -458,8 +494,104 @@ static void entry_failed(chat_job *j)
              model, j->err.message, j->chain[j->pos + 1].provider,
              j->chain[j->pos + 1].model ? "/" : "",
              j->chain[j->pos + 1].model ? j->chain[j->pos + 1].model : "");
+    if (j->flight_leader) {
+        llmh_cache_flight_end(j->cache, j->cache_key, NULL);
+        j->flight_leader = 0;
+    }
     j->pos++;
     begin_entry(j);
+}
+
+/* Hand a cached answer to the caller; a streamed request gets it as a
+ * stream, a word at a time. */
+static void replay(chat_job *j, const llmh_chat_result *r)
+{
+    if (!j->req->on_delta)
+        return;
+    j->delivered = 1;
+    if (r->reasoning[0])
+        j->req->on_delta(j->req->ud, "", 0, r->reasoning, strlen(r->reasoning));
+    const char *p = r->content;
+    if (!j->pp.params.stream) {
+        if (*p)
+            j->req->on_delta(j->req->ud, p, strlen(p), "", 0);
+        return;
+    }
+    while (*p) {
+        size_t n = strcspn(p, " \n");
+        n += strspn(p + n, " \n");
+        if (j->req->on_delta(j->req->ud, p, n, "", 0) != 0)
+            break;
+        p += n;
+    }
+}
+
+static void take_cached(chat_job *j, llmh_cached *a)
+{
+    llmh_chat_result *r = j->res;
+    r->content = llmh_strdup(a->content ? a->content : "");
+    r->reasoning = llmh_strdup(a->reasoning ? a->reasoning : "");
+    r->finish = a->finish;
+    r->usage = a->usage;
+    r->ttft_ms = j->pp.params.stream ? 0 : -1;
+    r->cached = 1;
+    llmh_cached_clear(a);
+    replay(j, r);
+    job_finish(j, LLMH_OK);
+}
+
+/* Look the request up in the response cache. 1: answered from it. */
+static int cache_lookup(chat_job *j)
+{
+    llmh_cache_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    llmh_error e;
+    j->cache_mode = LLMH_CACHE_OFF;
+    if (llmh_cache_config_from_settings(j->ctx->settings, j->pp.t.p->key, &cfg, &e) == LLMH_OK)
+        j->cache_mode = cfg.mode;
+    else
+        llmh_log(LLMH_LOG_WARN, "%s; not caching", e.message);
+    llmh_cache_config_clear(&cfg);
+    if (j->cache_mode == LLMH_CACHE_OFF || !(j->cache = llmh_ctx_cache(j->ctx))) {
+        j->cache_mode = LLMH_CACHE_OFF;
+        return 0;
+    }
+    /* The key: what changes the answer. The same request streamed or not
+     * is one entry; the API key is never part of it. */
+    llmh_chat_params p = j->pp.params;
+    p.stream = 0;
+    llmh_http_req req;
+    llmh_http_req_init(&req, j->pp.t.base_url);
+    llmh_error err;
+    if (j->pp.t.codec->build_chat(&j->pp.t.call, &p, &req, &err) != LLMH_OK) {
+        llmh_http_req_clear(&req);
+        j->cache_mode = LLMH_CACHE_OFF;
+        return 0;
+    }
+    char *canon = llmh_sprintf(
+        "%s\n%s\n%s\n%s", j->pp.t.p->key, j->pp.t.base_url, req.url ? req.url : "",
+        req.body ? json_object_to_json_string_ext(req.body, JSON_C_TO_STRING_PLAIN) : "");
+    llmh_cache_key(canon, strlen(canon), j->cache_key);
+    free(canon);
+    llmh_http_req_clear(&req);
+    if (j->cache_mode == LLMH_CACHE_WRITE_ONLY)
+        return 0;
+    llmh_cached a;
+    if (llmh_cache_get(j->cache, j->cache_key, &a)) {
+        take_cached(j, &a);
+        return 1;
+    }
+    /* Concurrent identical requests make one upstream call. A batch shares
+     * one loop, where waiting would block the leader too. */
+    if (j->cache_mode == LLMH_CACHE_ON && !j->in_batch) {
+        if (llmh_cache_flight_begin(j->cache, j->cache_key)) {
+            j->flight_leader = 1;
+        } else if (llmh_cache_flight_wait(j->cache, j->cache_key, &a)) {
+            take_cached(j, &a);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static void begin_entry(chat_job *j)
@@ -482,6 +614,12 @@ static void begin_entry(chat_job *j)
     }
     llmh_retry_policy_from_settings(j->ctx->settings, j->pp.t.p->key, &j->policy);
     j->res = j->res ? j->res : llmh_xcalloc(1, sizeof *j->res);
+    if (cache_lookup(j))
+        return;
+    free(j->bkey);
+    j->bkey = llmh_sprintf("%s|%s", j->pp.t.p->key, j->pp.t.base_url);
+    llmh_breaker_config_from_settings(j->ctx->settings, j->pp.t.p->key, &j->bcfg);
+    llmh_limits_from_settings(j->ctx->settings, j->pp.t.p->key, &j->limits);
     start_attempt(j);
 }
 
@@ -577,11 +715,36 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
         llmh_chat_out_clear(&out);
     }
     attempt_clear(j);
+    err->code = st;
+    long long now = llmh_now_ms();
+    /* Only failures that say the provider is unwell count against its breaker. */
+    int unhealthy = st != LLMH_OK && llmh_retry_is_retryable(err);
+    if (st != LLMH_E_CANCELLED)
+        llmh_breaker_record(j->ctx->breakers, j->bkey, &j->bcfg, !unhealthy, err->retry_after_ms,
+                            now);
+    if (j->limited && st == LLMH_OK && res->usage.prompt_tokens >= 0 &&
+        res->usage.completion_tokens >= 0)
+        llmh_ratelimit_settle(g_ratelimit, t->p->key, &j->limits, j->est_tokens,
+                              res->usage.prompt_tokens + res->usage.completion_tokens, now);
     if (st == LLMH_OK) {
+        if (j->cache_mode == LLMH_CACHE_ON || j->cache_mode == LLMH_CACHE_WRITE_ONLY) {
+            llmh_cached a;
+            cached_from_result(res, pp->model, &a);
+            llmh_cache_put(j->cache, j->cache_key, &a);
+        }
         job_finish(j, LLMH_OK);
         return;
     }
-    err->code = st;
+    /* A model that cannot think refuses a request that asks it to: ask
+     * again without, once, when thinking was only the provider's default. */
+    if (st == LLMH_E_UNSUPPORTED && pp->params.thinking == -1 && !j->delivered) {
+        pp->params.thinking = 0;
+        llmh_log(LLMH_LOG_INFO, "%s: retrying without thinking", t->what);
+        j->attempts--;
+        j->attempts_all--;
+        llmh_loop_timer(j->loop, 0, start_attempt, j);
+        return;
+    }
     /* A streamed answer is retried only while nothing reached the caller. */
     if (!j->delivered && j->attempts <= j->policy.max_retries && llmh_retry_is_retryable(err)) {
         long delay = llmh_retry_delay_ms(&j->policy, j->attempts, err->retry_after_ms);
@@ -601,7 +764,54 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
     entry_failed(j);
 }
 
+/* Before each attempt: the breaker may refuse, the rate limiter may delay. */
 static void start_attempt(void *ud)
+{
+    chat_job *j = ud;
+    llmh_target *t = &j->pp.t;
+    long long now = llmh_now_ms();
+    long retry_in = 0;
+    if (!llmh_breaker_allow(j->ctx->breakers, j->bkey, &j->bcfg, now, &retry_in)) {
+        llmh_error_set(&j->err, LLMH_E_UNAVAILABLE, 0,
+                       "%s is failing: its circuit breaker is open, next try in %.1f s", t->what,
+                       retry_in / 1000.0);
+        entry_failed(j);
+        return;
+    }
+    j->limited = j->limits.rpm > 0 || j->limits.tpm > 0;
+    if (j->limited) {
+        pthread_once(&rl_once, rl_init);
+        size_t bytes = 0;
+        for (size_t i = 0; i < j->pp.params.n_messages; i++)
+            bytes += strlen(j->pp.params.messages[i].content);
+        j->est_tokens = llmh_ratelimit_estimate(bytes, j->pp.params.max_tokens);
+        double max_wait = 60;
+        llmh_settings_get_double(j->ctx->settings, "llm.rate_limit_max_wait", 60, 0, 86400,
+                                 &max_wait, NULL);
+        long would = 0;
+        long wait = llmh_ratelimit_acquire(g_ratelimit, t->p->key, &j->limits, j->est_tokens,
+                                           (long)(max_wait * 1000), now, &would);
+        if (wait < 0) {
+            /* The attempt never went out: give the breaker its answer back. */
+            llmh_breaker_record(j->ctx->breakers, j->bkey, &j->bcfg, 1, -1, now);
+            llmh_error_set(&j->err, LLMH_E_RATE_LIMITED, 0,
+                           "client-side rate limit for %s (llm.%s.rpm/tpm): the next slot is in "
+                           "%.1f s, more than llm.rate_limit_max_wait (%g s)",
+                           t->p->display_name, t->p->key, would / 1000.0, max_wait);
+            entry_failed(j);
+            return;
+        }
+        if (wait > 0) {
+            llmh_log(LLMH_LOG_INFO, "rate limit: waiting %.1f s for %s", wait / 1000.0,
+                     t->p->key);
+            llmh_loop_timer(j->loop, wait, send_attempt, j);
+            return;
+        }
+    }
+    send_attempt(j);
+}
+
+static void send_attempt(void *ud)
 {
     chat_job *j = ud;
     prepared *pp = &j->pp;
@@ -692,6 +902,7 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     for (size_t i = 0; i < n; i++) {
         job_init(&jobs[i], ctx, &reqs[i], loop);
         jobs[i].on_done = batch_job_done;
+        jobs[i].in_batch = 1;
         jobs[i].done_ud = &b;
         begin_entry(&jobs[i]);
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "log.h"
 #include "hostapi.h"
 #include "provider.h"
 #include "transport.h"
@@ -35,6 +36,15 @@ llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *e
     }
     ctx->registry = llmh_registry_new(ctx->settings);
     llmh_transport_ref(); /* keeps pooled connections alive between calls */
+    ctx->breakers = llmh_breakers_new();
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg == '/')
+        ctx->breakers_path = llmh_sprintf("%s/llmhost/breakers.json", xdg);
+    else if (home && *home)
+        ctx->breakers_path = llmh_sprintf("%s/.cache/llmhost/breakers.json", home);
+    /* Breaker state outlives one CLI process, so a dead server is skipped fast. */
+    if (ctx->breakers_path)
+        llmh_breakers_load(ctx->breakers, ctx->breakers_path);
     if (o.plugin_path)
         llmh_registry_set_cli_path(ctx->registry, o.plugin_path);
     *out = ctx;
@@ -45,6 +55,11 @@ void llmh_ctx_free(llmh_ctx *ctx)
 {
     if (!ctx)
         return;
+    if (ctx->breakers_path && llmh_breakers_dirty(ctx->breakers))
+        llmh_breakers_save(ctx->breakers, ctx->breakers_path);
+    llmh_breakers_free(ctx->breakers);
+    free(ctx->breakers_path);
+    llmh_cache_close(ctx->cache);
     llmh_registry_free(ctx->registry);
     llmh_settings_free(ctx->settings);
     pthread_mutex_destroy(&ctx->lock);
@@ -129,4 +144,27 @@ char *llmh_provider_base_url(llmh_ctx *ctx, const char *key, llmh_error *err)
     if (llmh_provider_resolve_url(ctx->settings, pr->p, &url, err) != LLMH_OK)
         return NULL;
     return url;
+}
+
+llmh_cache *llmh_ctx_cache(llmh_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->cache && !ctx->cache_failed) {
+        llmh_cache_config c;
+        memset(&c, 0, sizeof c);
+        llmh_error err;
+        llmh_error_clear(&err);
+        if (llmh_cache_config_from_settings(ctx->settings, NULL, &c, &err) == LLMH_OK) {
+            /* Opened able to read and write; each call's own mode decides. */
+            c.mode = LLMH_CACHE_ON;
+            ctx->cache = llmh_cache_open(&c, &err);
+        }
+        if (!ctx->cache) {
+            ctx->cache_failed = 1;
+            llmh_log(LLMH_LOG_WARN, "response cache unavailable: %s", err.message);
+        }
+        llmh_cache_config_clear(&c);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return ctx->cache;
 }

@@ -4,6 +4,8 @@
 
 #include <llmhost/llmhost.h>
 
+#include "breaker.h"
+#include "cache.h"
 #include "registry.h"
 #include "settings.h"
 
@@ -13,8 +15,15 @@ struct llmh_ctx {
     llmh_settings *settings;
     llmh_registry *registry;
     int plugins_loaded;
-    pthread_mutex_t lock; /* guards plugin loading: calls may come from many threads */
+    pthread_mutex_t lock; /* guards plugin loading and the cache's opening */
+    llmh_breakers *breakers; /* per provider and base URL; saved between CLI runs */
+    char *breakers_path;
+    llmh_cache *cache;       /* opened on first use when a provider's llm.cache is not off */
+    int cache_failed;
 };
+
+/* The response cache, opened on first need; NULL when it cannot be. */
+llmh_cache *llmh_ctx_cache(llmh_ctx *ctx);
 
 /* Open plugins on first need; later calls do nothing. */
 void llmh_ctx_load_plugins(llmh_ctx *ctx);

@@ -113,6 +113,7 @@ typedef struct llmh_chat_result {
     long ttft_ms;       /* to the first streamed token; -1 when not streamed */
     char *fallback_note;/* NULL, or "provider/model: why it failed; ..." for the
                            providers tried before the one that answered */
+    int cached;         /* 1: answered from the response cache (llm.cache) */
 } llmh_chat_result;
 
 /* Run one chat. On failure *out is NULL and err says why in one line. */

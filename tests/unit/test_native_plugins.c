@@ -92,6 +92,8 @@ static int tcall_open(tcall *t, const char *key, llmh_settings *s, const char *a
 
 static void tcall_close(tcall *t)
 {
+    if (t->priv.tok)
+        json_tokener_free(t->priv.tok);
     llmh_http_req_clear(&t->req);
     free(t->url);
     llmh_settings_free(t->s);
