@@ -50,5 +50,6 @@ int cmd_models(cli *c, int argc, char **argv);
 int cmd_chat(cli *c, int argc, char **argv);
 int cmd_discover(cli *c, int argc, char **argv);
 int cmd_doctor(cli *c, int argc, char **argv);
+int cmd_cache(cli *c, int argc, char **argv);
 
 #endif

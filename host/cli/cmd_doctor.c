@@ -7,6 +7,7 @@
 #include "discover.h"
 #include "provider.h"
 #include "url.h"
+#include "util.h"
 
 static const char help[] =
     "Usage: llmhost doctor [--json]\n"
@@ -16,6 +17,21 @@ static const char help[] =
     "a key is set (never the key), whether it is available and why not.\n";
 
 json_object *cli_plugin_json(const llmh_registry *r, const llmh_plugin_rec *p);
+
+static void add_breaker(void *ud, const char *key, llmh_breaker_state st, int consecutive,
+                        int window_failures, int window_requests, long retry_in_ms)
+{
+    json_object *o = json_object_new_object();
+    const char *bar = strchr(key, '|');
+    json_object_object_add(o, "provider", json_object_new_string_len(key, bar ? (int)(bar - key) : (int)strlen(key)));
+    json_object_object_add(o, "base_url", bar ? json_object_new_string(bar + 1) : NULL);
+    json_object_object_add(o, "state", json_object_new_string(llmh_breaker_state_name(st)));
+    json_object_object_add(o, "consecutive_failures", json_object_new_int(consecutive));
+    json_object_object_add(o, "window_failures", json_object_new_int(window_failures));
+    json_object_object_add(o, "window_requests", json_object_new_int(window_requests));
+    json_object_object_add(o, "retry_in_ms", st == LLMH_BREAKER_CLOSED ? NULL : json_object_new_int64(retry_in_ms));
+    json_object_array_add(ud, o);
+}
 
 int cmd_doctor(cli *c, int argc, char **argv)
 {
@@ -97,6 +113,9 @@ int cmd_doctor(cli *c, int argc, char **argv)
     free(probes);
     free(keys);
     json_object_object_add(doc, "providers", provs);
+    json_object *breakers = json_object_new_array();
+    llmh_breakers_foreach(ctx->breakers, llmh_now_ms(), add_breaker, breakers);
+    json_object_object_add(doc, "breakers", breakers);
     const char *advice =
         available ? NULL
                   : "No provider is available. Start a local server (for example 'ollama serve' "
@@ -133,6 +152,23 @@ int cmd_doctor(cli *c, int argc, char **argv)
             printf(" (server %s)", json_object_get_string(v));
         json_object_object_get_ex(o, "reason", &v);
         printf("%s%s\n", v ? ": " : "", v ? json_object_get_string(v) : "");
+    }
+    size_t nb = json_object_array_length(breakers), shown_b = 0;
+    for (size_t i = 0; i < nb; i++) {
+        json_object *o = json_object_array_get_idx(breakers, i), *v, *p, *u;
+        json_object_object_get_ex(o, "state", &v);
+        if (!strcmp(json_object_get_string(v), "closed"))
+            continue;
+        if (!shown_b++)
+            printf("Circuit breakers not closed:\n");
+        json_object_object_get_ex(o, "provider", &p);
+        json_object_object_get_ex(o, "base_url", &u);
+        json_object *retry = NULL, *cf = NULL;
+        json_object_object_get_ex(o, "retry_in_ms", &retry);
+        json_object_object_get_ex(o, "consecutive_failures", &cf);
+        printf("  %-18s %-44s %s after %d failures, next try in %.1f s\n", json_object_get_string(p),
+               u ? json_object_get_string(u) : "", json_object_get_string(v),
+               json_object_get_int(cf), retry ? json_object_get_int64(retry) / 1000.0 : 0.0);
     }
     if (advice)
         printf("\n%s\n", advice);

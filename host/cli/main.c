@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  discover   probe the usual local servers (Ollama, LM Studio, llama.cpp, vLLM)\n"
     "  providers  list providers: base URL, key set or not, available or not\n"
     "  doctor     what is configured, reachable, and why not\n"
+    "  cache      stats | clear | prune the response cache (llm.cache)\n"
     "  plugins    list plugins, loaded and refused, with reasons\n"
     "  plugin     install FILE | remove NAME | info NAME\n"
     "\n"
@@ -54,6 +55,7 @@ static const struct {
     {"chat", cmd_chat},
     {"discover", cmd_discover},
     {"doctor", cmd_doctor},
+    {"cache", cmd_cache},
 };
 
 void cli_error(const char *fmt, ...)

@@ -242,3 +242,21 @@ void llmh_servers_free(llmh_server *s, size_t n)
     }
     free(s);
 }
+
+llmh_status llmh_breaker_status(llmh_ctx *ctx, const char *provider, const char **state,
+                                long *retry_in_ms, llmh_error *err)
+{
+    llmh_target t;
+    llmh_status st = llmh_target_resolve(ctx, provider, &t, err);
+    if (st == LLMH_OK) {
+        char *key = llmh_sprintf("%s|%s", t.p->key, t.base_url);
+        long retry = 0;
+        llmh_breaker_state bs = llmh_breaker_get(ctx->breakers, key, llmh_now_ms(), &retry);
+        *state = llmh_breaker_state_name(bs);
+        if (retry_in_ms)
+            *retry_in_ms = bs == LLMH_BREAKER_CLOSED ? 0 : retry;
+        free(key);
+    }
+    llmh_target_clear(&t);
+    return st;
+}

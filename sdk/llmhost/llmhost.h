@@ -123,6 +123,12 @@ void llmh_chat_result_free(llmh_chat_result *r);
 /* "stop", "length", ... ; static, never NULL. */
 const char *llmh_finish_name(llmh_finish f);
 
+/* The circuit breaker of a provider at its resolved base URL: *state is
+ * "closed", "open" or "half_open" (static); *retry_in_ms is the time until
+ * an open breaker lets a trial call through (0 when closed). */
+llmh_status llmh_breaker_status(llmh_ctx *ctx, const char *provider, const char **state,
+                                long *retry_in_ms, llmh_error *err);
+
 /* ---- batches */
 
 typedef struct llmh_batch_item {
