@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "hostapi.h"
+#include "jscan.h"
 
 static json_object *get(json_object *o, const char *key)
 {
@@ -174,6 +175,110 @@ static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, 
     return LLMH_OK;
 }
 
+/* The usual chunk, read without building a tree: choices[0].delta's
+ * content and reasoning, finish_reason, usage. 0: not sure, use json-c. */
+static int fast_event(const char *data, size_t len, llmh_chat_out *out)
+{
+    llmh_jscan s;
+    llmh_jscan_init(&s, data, len);
+    if (!llmh_jscan_eat(&s, '{'))
+        return 0;
+    llmh_jspan content = {0}, rc = {0}, rs = {0}, finish = {0}, k;
+    long pt = -1, ct = -1;
+    int first = 1, r;
+    while ((r = llmh_jscan_next_key(&s, &first, &k)) == 1) {
+        if (llmh_jspan_is(&k, "choices")) {
+            if (llmh_jscan_null(&s))
+                continue;
+            if (!llmh_jscan_eat(&s, '['))
+                return 0;
+            if (llmh_jscan_eat(&s, ']'))
+                continue;
+            if (!llmh_jscan_eat(&s, '{'))
+                return 0;
+            int f2 = 1, r2;
+            llmh_jspan k2;
+            while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
+                if (llmh_jspan_is(&k2, "delta") || llmh_jspan_is(&k2, "message")) {
+                    if (llmh_jscan_null(&s))
+                        continue;
+                    if (!llmh_jscan_eat(&s, '{'))
+                        return 0;
+                    int f3 = 1, r3;
+                    llmh_jspan k3;
+                    while ((r3 = llmh_jscan_next_key(&s, &f3, &k3)) == 1) {
+                        llmh_jspan *dst = llmh_jspan_is(&k3, "content")             ? &content
+                                          : llmh_jspan_is(&k3, "reasoning_content") ? &rc
+                                          : llmh_jspan_is(&k3, "reasoning")         ? &rs
+                                                                                    : NULL;
+                        if (!dst) {
+                            if (!llmh_jscan_skip(&s))
+                                return 0;
+                        } else if (!llmh_jscan_null(&s)) {
+                            if (llmh_jscan_peek(&s) != '"' || !llmh_jscan_string(&s, dst))
+                                return 0; /* content as an array of parts: the slow path */
+                        }
+                    }
+                    if (r3 < 0)
+                        return 0;
+                } else if (llmh_jspan_is(&k2, "finish_reason")) {
+                    if (!llmh_jscan_null(&s) && !llmh_jscan_string(&s, &finish))
+                        return 0;
+                } else if (!llmh_jscan_skip(&s)) {
+                    return 0;
+                }
+            }
+            if (r2 < 0)
+                return 0;
+            while (llmh_jscan_eat(&s, ','))
+                if (!llmh_jscan_skip(&s))
+                    return 0;
+            if (!llmh_jscan_eat(&s, ']'))
+                return 0;
+        } else if (llmh_jspan_is(&k, "usage")) {
+            if (llmh_jscan_null(&s))
+                continue;
+            if (!llmh_jscan_eat(&s, '{'))
+                return 0;
+            int f2 = 1, r2;
+            llmh_jspan k2;
+            while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
+                long *dst = llmh_jspan_is(&k2, "prompt_tokens")       ? &pt
+                            : llmh_jspan_is(&k2, "completion_tokens") ? &ct
+                                                                      : NULL;
+                if (dst ? !llmh_jscan_long(&s, dst) : !llmh_jscan_skip(&s))
+                    return 0;
+            }
+            if (r2 < 0)
+                return 0;
+        } else if (llmh_jspan_is(&k, "error")) {
+            return 0; /* the slow path words it */
+        } else if (!llmh_jscan_skip(&s)) {
+            return 0;
+        }
+    }
+    if (r < 0 || llmh_jscan_peek(&s) != 0)
+        return 0;
+    char fr[32] = "";
+    if (finish.start) {
+        if (finish.escaped || finish.len >= sizeof fr)
+            return 0;
+        memcpy(fr, finish.start, finish.len);
+        fr[finish.len] = '\0';
+    }
+    /* Nothing is written until the whole event was read. */
+    llmh_jspan_append(rc.len ? &rc : &rs, &out->reasoning);
+    llmh_jspan_append(&content, &out->content);
+    llmh_finish f = finish_from(finish.start ? fr : NULL);
+    if (f != LLMH_FINISH_NONE)
+        out->finish = f;
+    if (pt >= 0)
+        out->usage.prompt_tokens = pt;
+    if (ct >= 0)
+        out->usage.completion_tokens = ct;
+    return 1;
+}
+
 static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, llmh_chat_out *out,
                                int *done, llmh_error *err)
 {
@@ -182,6 +287,8 @@ static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, 
         *done = 1;
         return LLMH_OK;
     }
+    if (fast_event(ev->data, ev->len, out))
+        return LLMH_OK;
     /* One tokener per call, kept by the host: no allocation per event. */
     llmh_call_private *priv = c->host_private;
     json_tokener *tok = priv ? priv->tok : NULL;

@@ -9,7 +9,11 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY 2>/dev/n
 export no_proxy='*' NO_PROXY='*'
 
 ctl() { curl --noproxy '*' -s -m 5 "$@"; }
-mock_reset() { ctl -X POST "$1/_mock/reset" >/dev/null; }
+# Each case starts with fresh persisted state (circuit breakers, model lists),
+# so that the failures of one case never decide the next one.
+CASE=0
+fresh_state() { CASE=$((CASE + 1)); export XDG_CACHE_HOME="$TMP/cache.$CASE"; }
+mock_reset() { fresh_state; ctl -X POST "$1/_mock/reset" >/dev/null; }
 mock_config() {
     local r
     r=$(ctl -X POST -H 'Content-Type: application/json' -d "$2" "$1/_mock/config")
@@ -49,6 +53,7 @@ chat_f() {
 start_mock
 DEAD_PORT=$MOCK_PORT
 stop_mock "$MOCK_PID"
+fresh_state
 timed "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=http://127.0.0.1:$DEAD_PORT/v1" -s llm.max_retries=0 \
     chat -p openai_endpoint -m mock-small "hi"
 expect_rc "connection refused exits 3" 3
@@ -57,6 +62,7 @@ expect_in "connection refused: says so" "$ERR" "connection refused"
 expect_in "connection refused: the container hint" "$ERR" "container"
 expect_in "connection refused: names the URL" "$ERR" "127.0.0.1:$DEAD_PORT"
 expect_ms_between "connection refused with max_retries=0 fails at once" 0 1500
+fresh_state
 timed "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=http://127.0.0.1:$DEAD_PORT/v1" -s llm.max_retries=2 \
     chat -p openai_endpoint -m mock-small "hi"
 expect_rc "connection refused after retries exits 3" 3
@@ -108,6 +114,7 @@ expect_ms_between "headers later than the timeout: fails after about 1 s" 900 24
 # ---- 401: names the key setting, never shows the key, not retried
 start_mock --require-key right-KEY-1
 K=$MOCK_URL
+fresh_state
 timed "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=$K/v1" -s llm.openai_endpoint.api_key=wrong-KEY-9876 \
     -s llm.max_retries=2 chat -p openai_endpoint -m mock-small "hi"
 expect_rc "401 exits 3" 3
@@ -205,7 +212,7 @@ expect_eq "503 with max_retries=1: 2 requests" "$(mock_stat "$F" api_requests)" 
 expect_eq "503: nothing on stdout" "$OUT" ""
 mock_reset "$F"
 mock_config "$F" '{"status":500}'
-chat_f -s llm.max_retries=9 -- "hi"
+chat_f -s llm.max_retries=9 -s breaker.enabled=false -- "hi"
 expect_rc "500 always exits 3" 3
 expect_eq "llm.max_retries is clamped to 5 (6 requests)" "$(mock_stat "$F" api_requests)" 6
 

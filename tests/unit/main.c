@@ -21,6 +21,7 @@ static const struct {
     {"breaker", llmh_test_register_breaker},
     {"ratelimit", llmh_test_register_ratelimit},
     {"native_plugins", llmh_test_register_native_plugins},
+    {"jscan", llmh_test_register_jscan},
 };
 
 int main(int argc, char **argv)
