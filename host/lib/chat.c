@@ -606,8 +606,14 @@ static void begin_entry(chat_job *j)
     j->have_pp = j->pp.t.p != NULL;
     if (st == LLMH_OK)
         st = llmh_target_require_key(&j->pp.t, &j->err);
-    if (st == LLMH_OK && (j->pp.t.p->flags & LLMH_P_CHECK_MODEL))
-        st = llmh_models_check(&j->pp.t, j->pp.model, &j->err);
+    if (st == LLMH_OK && (j->pp.t.p->flags & LLMH_P_CHECK_MODEL)) {
+        char key[160];
+        int check = 1;
+        snprintf(key, sizeof key, "llm.%s.check_model", j->pp.t.p->key);
+        llmh_settings_get_bool(j->ctx->settings, key, 1, &check, NULL);
+        if (check)
+            st = llmh_models_check(&j->pp.t, j->pp.model, &j->err);
+    }
     if (st != LLMH_OK) {
         entry_failed(j);
         return;

@@ -2,6 +2,7 @@
  * they build: the JSON facade, the HTTP request, chat and model outputs. */
 #include "hostapi.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,18 +79,45 @@ static const char *host_secret(const llmh_call *c, const char *key)
 #define J(v) ((json_object *)(v))
 #define L(v) ((llmh_json *)(v))
 
+/* One tokener per thread, reused: plugins parse one stream event per call. */
+static pthread_key_t tok_key;
+static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
+static void tok_free(void *t) { json_tokener_free(t); }
+static void tok_key_init(void) { pthread_key_create(&tok_key, tok_free); }
+
+static json_tokener *thread_tokener(void)
+{
+    pthread_once(&tok_once, tok_key_init);
+    json_tokener *tok = pthread_getspecific(tok_key);
+    if (!tok) {
+        tok = json_tokener_new();
+        pthread_setspecific(tok_key, tok);
+    } else {
+        json_tokener_reset(tok);
+    }
+    return tok;
+}
+
 static llmh_json *j_parse(const char *text, size_t len)
 {
     if (!text)
         return NULL;
-    json_tokener *tok = json_tokener_new();
+    json_tokener *tok = thread_tokener();
     if (!tok)
         return NULL;
     json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
-    /* Trailing bytes after a complete value (other than white space) are malformed. */
+    size_t off = 0;
+    if (!o && e == json_tokener_continue) {
+        /* A bare number ends only where the input does: say so. */
+        o = json_tokener_parse_ex(tok, " ", 1);
+        e = json_tokener_get_error(tok);
+        off = len;
+    } else if (o && e == json_tokener_success) {
+        off = json_tokener_get_parse_end(tok);
+    }
     if (o && e == json_tokener_success) {
-        size_t off = json_tokener_get_parse_end(tok);
+        /* Trailing bytes after a complete value (other than white space) are malformed. */
         while (off < len && (text[off] == ' ' || text[off] == '\n' || text[off] == '\r' ||
                              text[off] == '\t'))
             off++;
@@ -101,7 +129,6 @@ static llmh_json *j_parse(const char *text, size_t len)
         json_object_put(o);
         o = NULL;
     }
-    json_tokener_free(tok);
     return L(o);
 }
 
@@ -139,11 +166,29 @@ static llmh_json *j_index(const llmh_json *arr, size_t i)
     return L(json_object_array_get_idx(J(arr), i));
 }
 
-static size_t j_length(const llmh_json *arr)
+static size_t j_length(const llmh_json *v)
 {
-    if (!arr || !json_object_is_type(J(arr), json_type_array))
+    if (v && json_object_is_type(J(v), json_type_object))
+        return (size_t)json_object_object_length(J(v));
+    if (!v || !json_object_is_type(J(v), json_type_array))
         return 0;
-    return json_object_array_length(J(arr));
+    return json_object_array_length(J(v));
+}
+
+static const char *j_key_at(const llmh_json *obj, size_t i, llmh_json **value)
+{
+    if (!obj || !json_object_is_type(J(obj), json_type_object))
+        return NULL;
+    size_t n = 0;
+    json_object_object_foreach(J(obj), k, v)
+    {
+        if (n++ == i) {
+            if (value)
+                *value = L(v);
+            return k;
+        }
+    }
+    return NULL;
 }
 
 static const char *j_string(const llmh_json *v, size_t *len)
@@ -183,7 +228,15 @@ static llmh_json *j_new_string(const char *s, size_t len)
     return L(json_object_new_string_len(s ? s : "", s ? (int)len : 0));
 }
 static llmh_json *j_new_int(long long v) { return L(json_object_new_int64(v)); }
-static llmh_json *j_new_double(double v) { return L(json_object_new_double(v)); }
+static llmh_json *j_new_double(double v)
+{
+    /* The shortest text that reads back as v: 0.7, not 0.69999999999999996. */
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    return L(json_object_new_double_s(v, buf));
+}
 static llmh_json *j_new_bool(int v) { return L(json_object_new_boolean(v ? 1 : 0)); }
 
 static void j_set(llmh_json *obj, const char *key, llmh_json *val)
@@ -434,6 +487,7 @@ static const llmh_host host_table = {
     .json_set = j_set,
     .json_append = j_append,
     .json_del = j_del,
+    .json_key_at = j_key_at,
     .json_copy = j_copy,
     .json_serialize = j_serialize,
     .req_set = req_set,

@@ -208,7 +208,7 @@ typedef struct llmh_host {
     llmh_json_type (*json_type)(const llmh_json *v);        /* NULL v: LLMH_JSON_NULL */
     llmh_json *(*json_get)(const llmh_json *obj, const char *key); /* borrowed or NULL */
     llmh_json *(*json_index)(const llmh_json *arr, size_t i);      /* borrowed or NULL */
-    size_t (*json_length)(const llmh_json *arr);                   /* 0 if not an array */
+    size_t (*json_length)(const llmh_json *v);     /* array items or object members; else 0 */
     const char *(*json_string)(const llmh_json *v, size_t *len);   /* borrowed; NULL if not a string */
     long long (*json_int)(const llmh_json *v);                     /* 0 if not a number */
     double (*json_double)(const llmh_json *v);
@@ -222,6 +222,9 @@ typedef struct llmh_host {
     void (*json_set)(llmh_json *obj, const char *key, llmh_json *val);   /* takes val */
     void (*json_append)(llmh_json *arr, llmh_json *val);                 /* takes val */
     void (*json_del)(llmh_json *obj, const char *key);                   /* frees the member */
+    /* The i-th member of an object (file order): its key, and *value (may be
+     * NULL) borrowed from obj; NULL past the end. */
+    const char *(*json_key_at)(const llmh_json *obj, size_t i, llmh_json **value);
     llmh_json *(*json_copy)(const llmh_json *v);                         /* deep copy, owned */
     /* Serialized form, borrowed from v until v changes or is freed. */
     const char *(*json_serialize)(const llmh_json *v);
