@@ -94,7 +94,7 @@ static llmh_status context_window(const llmh_target *t, long *window, llmh_error
 
 /* provider and model override the request's (a fallback chain entry). */
 static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const char *provider,
-                           const char *model, prepared *pp, llmh_error *err)
+                           const char *model, int offline, prepared *pp, llmh_error *err)
 {
     memset(pp, 0, sizeof *pp);
     llmh_status st = llmh_target_resolve(ctx, provider ? provider : req->provider, &pp->t, err);
@@ -109,7 +109,7 @@ static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const ch
         model = llmh_target_setting(t, "model");
     if (!model || !*model) {
         char avail[256] = "";
-        llmh_models_suggest(t, avail, sizeof avail);
+        llmh_models_suggest(t, offline, avail, sizeof avail); /* --dry-run sends nothing */
         return llmh_error_set(err, LLMH_E_CONFIG, 0,
                               "no model given: use -m MODEL or set llm.model%s%s",
                               avail[0] ? "; available: " : "", avail);
@@ -602,7 +602,7 @@ static void begin_entry(chat_job *j)
     j->attempts = 0;
     llmh_error_clear(&j->err);
     const chain_entry *e = &j->chain[j->pos];
-    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, &j->pp, &j->err);
+    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, 0, &j->pp, &j->err);
     j->have_pp = j->pp.t.p != NULL;
     if (st == LLMH_OK)
         st = llmh_target_require_key(&j->pp.t, &j->err);
@@ -722,6 +722,12 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
     }
     attempt_clear(j);
     err->code = st;
+    if (st == LLMH_E_PROTOCOL && !strstr(err->message, t->what)) {
+        char msg[LLMH_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->message);
+        snprintf(err->message, sizeof err->message, "%.200s sent an answer llmhost cannot read: %.280s",
+                 t->what, msg);
+    }
     long long now = llmh_now_ms();
     /* Only failures that say the provider is unwell count against its breaker. */
     int unhealthy = st != LLMH_OK && llmh_retry_is_retryable(err);
@@ -761,8 +767,8 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
                      "llm.retry_max_wait (%ld s)",
                      (err->retry_after_ms + 999) / 1000, j->policy.max_wait_ms / 1000);
         } else {
-            llmh_log(LLMH_LOG_WARN, "attempt %d of %d failed (%s); retrying in %.1f s",
-                     j->attempts, j->policy.max_retries + 1, err->message, delay / 1000.0);
+            llmh_log(LLMH_LOG_WARN, "attempt %d of %d failed: %s; retrying in %ld ms",
+                     j->attempts, j->policy.max_retries + 1, err->message, delay);
             llmh_loop_timer(j->loop, delay, start_attempt, j);
             return;
         }
@@ -930,7 +936,7 @@ llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char 
 {
     *json = NULL;
     prepared pp;
-    llmh_status st = prepare(ctx, req, NULL, NULL, &pp, err);
+    llmh_status st = prepare(ctx, req, NULL, NULL, 1, &pp, err);
     if (st == LLMH_OK)
         st = llmh_target_require_key(&pp.t, err);
     if (st != LLMH_OK) {

@@ -221,14 +221,19 @@ llmh_status llmh_models_get(llmh_target *t, int refresh, llmh_models_out *out, c
     return LLMH_OK;
 }
 
-void llmh_models_suggest(llmh_target *t, char *buf, size_t size)
+void llmh_models_suggest(llmh_target *t, int cache_only, char *buf, size_t size)
 {
     buf[0] = '\0';
     llmh_models_out out;
     llmh_models_out_init(&out);
     char *error = NULL;
     int cached = 0;
-    llmh_models_get(t, 0, &out, &error, &cached);
+    if (cache_only) {
+        if (!static_models(t, &out))
+            cache_read(t, &out, 1);
+    } else {
+        llmh_models_get(t, 0, &out, &error, &cached);
+    }
     size_t len = 0;
     for (size_t i = 0; i < out.n && len + 8 < size; i++) {
         int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", out.models[i].id);

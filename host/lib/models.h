@@ -13,7 +13,7 @@ llmh_status llmh_models_get(llmh_target *t, int refresh, llmh_models_out *out, c
 
 /* Up to `size` bytes of "a, b, c" with the ids the provider offers (cache
  * first), for error messages. Empty when unknown. */
-void llmh_models_suggest(llmh_target *t, char *buf, size_t size);
+void llmh_models_suggest(llmh_target *t, int cache_only, char *buf, size_t size);
 
 /* For providers with LLMH_P_CHECK_MODEL: fail with
  * `model "x" is not available on <url>; available: a, b, c` when the list is

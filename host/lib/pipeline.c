@@ -673,18 +673,20 @@ llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query
     r->stages = llmh_xcalloc(d->n, sizeof *r->stages);
     run_state rs = {r, cb, ud, NULL, 0};
     llmh_status last_fail = LLMH_OK;
-    char last_fail_msg[LLMH_ERROR_MSG_MAX] = "";
+    char last_fail_msg[LLMH_ERROR_MSG_MAX + 300] = "";
     for (size_t i = 0; i < d->n && st == LLMH_OK; i++) {
         const llmh_stage_def *sd = &d->stages[i];
+        /* Before this stage joins the results, so it cannot be its own previous. */
+        long prev = last_ok(r);
         llmh_stage_result *sr = &r->stages[r->n_stages++];
         sr->name = llmh_strdup(sd->name);
         sr->profile = llmh_strdup(sd->profile_name);
         sr->confidence = -1;
         sr->usage.prompt_tokens = sr->usage.completion_tokens = -1;
         sr->latency_ms = -1;
+        sr->status = LLMH_STAGE_FAILED; /* until it ends otherwise */
         rs.stage = sd->name;
 
-        long prev = last_ok(r);
         const char *previous = prev >= 0 ? r->stages[prev].content : NULL;
         const char *subject = previous, *subject_name = prev >= 0 ? r->stages[prev].name : NULL;
         if (sd->when.stage) {

@@ -453,13 +453,15 @@ static llmh_status map_setting(loader *ld, const char *key, const char *value)
         if (!known && dot) {
             char *prov = llmh_strndup(rest, (size_t)(dot - rest));
             known = !ld->r || llmh_registry_find(ld->r, prov) != NULL;
-            free(prov);
             if (!known) {
+                llmh_status st = bad(ld, key, "%s: no provider \"%s\" (a key with a dot names "
+                                              "a provider setting, like ollama.url)",
+                                     key, prov);
+                free(prov);
                 free(full);
-                return bad(ld, key, "%s: no provider \"%.*s\" (a key with a dot names a "
-                                    "provider setting, like ollama.url)",
-                           key, (int)(dot - rest), rest);
+                return st;
             }
+            free(prov);
         }
         if (!known) {
             free(full);
@@ -675,7 +677,7 @@ char *llmh_profile_system_prompt(const llmh_profile *p, const char *base)
                     : "answer as a leading authority: be rigorous and precise, go into depth, "
                       "and point out subtleties and open questions";
             llmh_buf_printf(&e, "%sYour expertise level is %ld.%02ld on a scale from 0 "
-                                "(novice) to 1 (leading authority): %s.",
+                                "(novice) to 1 (leading authority), so %s.",
                             e.len ? " " : "", h / 100, h % 100, tier);
         }
         para(&b, e.data);
@@ -762,14 +764,16 @@ llmh_settings *llmh_profile_settings(const llmh_profile *p, const llmh_settings 
         } else {
             continue;
         }
-        llmh_setting_source src;
-        llmh_settings_get(c, key, &src);
-        if (src != LLMH_SRC_PROFILE)
-            continue; /* -s or the environment set the general key: leave it to them */
+        /* The general key's effective value: the profile's, or what -s or the
+         * environment put above it, which then beats [llm.PROVIDER] too. */
+        char *value = llmh_strdup(llmh_settings_get(c, key, NULL));
         char *pkey = llmh_sprintf("%s%s.%s", prefix, prov, name);
+        llmh_setting_source src;
         llmh_settings_get(c, pkey, &src);
-        if (!overridden(src) &&
-            llmh_settings_set(c, pkey, p->sets[i].value, LLMH_SRC_PROFILE) != LLMH_OK) {
+        int failed = value && !overridden(src) &&
+                     llmh_settings_set(c, pkey, value, LLMH_SRC_PROFILE) != LLMH_OK;
+        free(value);
+        if (failed) {
             free(pkey);
             free(prov);
             llmh_settings_free(c);
@@ -915,8 +919,12 @@ static int confidence_filter(void *ud, const char *content, size_t clen, const c
     size_t ls = e;
     while (ls > 0 && t[ls - 1] != '\n')
         ls--;
+    /* Trailing white space waits: a confidence line may follow it. */
     if (!may_be_confidence(t + ls, pc->held.len - ls))
-        ls = pc->held.len;
+        return emit_held(pc, e);
+    /* The white space before it goes with it if it is one. */
+    while (ls > 0 && isspace((unsigned char)t[ls - 1]))
+        ls--;
     return emit_held(pc, ls);
 }
 

@@ -74,10 +74,13 @@ char *llmh_profile_system_prompt(const llmh_profile *p, const char *base);
 long llmh_profile_length_tokens(long words, int include_confidence, long cap);
 
 /* A clone of s with p's settings in its PROFILE layer. provider (may be
- * NULL) is the provider the call will use when the request names one; the
- * profile's values for keys that also exist per provider (temperature,
- * max_tokens, rpm, ...) are written for that provider too, unless -s or the
- * environment set either form. p may be NULL (a plain clone). NULL on OOM. */
+ * NULL) is the provider the call will use when the request names one, else
+ * the effective llm.provider. For a key the profile sets that also exists
+ * per provider (temperature, max_tokens, rpm, ...), the general key's
+ * effective value (the profile's, or -s / the environment above it) is also
+ * written as llm.<provider>.KEY, unless -s or the environment set that one:
+ * so the order is -s, environment, profile, [llm.PROVIDER], [llm], as
+ * DESIGN.md says. p may be NULL (a plain clone). NULL on OOM. */
 llmh_settings *llmh_profile_settings(const llmh_profile *p, const llmh_settings *s,
                                      const char *provider);
 

@@ -21,10 +21,12 @@ mock_config() {
 }
 mock_stat() { ctl "$1/_mock/stats" | jq -r ".$2"; }
 expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got \"$2\", expected \"$3\""; fi; }
+# The error is one line; retries add their own warning lines (issue 5 asks
+# for one per retry), which are not part of the error.
 expect_one_line() {
     local n
-    n=$(printf '%s' "$ERR" | awk 'END { print NR }')
-    if [ -n "$ERR" ] && [ "$n" -eq 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n lines: $ERR"; fi
+    n=$(printf '%s\n' "$ERR" | grep -v '^llmhost: warning: ' | awk 'NF { n++ } END { print n + 0 }')
+    if [ -n "$ERR" ] && [ "$n" -eq 1 ]; then ok "$1"; else not_ok "$1" "stderr has $n error lines: $ERR"; fi
 }
 # expect_match NAME TEXT ERE (case-insensitive)
 expect_match() {
@@ -105,6 +107,13 @@ mock_config "$F" '{"chunk_delay_ms":400}'
 chat_f -s llm.request_timeout=1 -s llm.max_retries=0 -- "one two three four five"
 expect_rc "a stream with 0.4 s between events, 2+ s in all, succeeds with a 1 s timeout" 0
 expect_eq "slow stream: the answer" "$OUT" "echo: one two three four five"
+mock_reset "$F"
+mock_config "$F" '{"chunk_delay_ms":2500}'
+chat_f -s llm.request_timeout=1 -s llm.max_retries=0 -- "hi there"
+expect_rc "a stream that goes silent mid-way exits 3" 3
+expect_ms_between "a stream that goes silent fails after about 1 s of silence" 900 2400
+expect_in "a stream that goes silent: names llm.request_timeout" "$ERR" "llm.request_timeout"
+expect_one_line "a stream that goes silent: one line"
 mock_reset "$F"
 mock_config "$F" '{"latency_ms":2500}'
 chat_f -s llm.request_timeout=1 -s llm.max_retries=0 -- "hi"

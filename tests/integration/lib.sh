@@ -78,6 +78,20 @@ stop_mock() {
     wait "$1" 2>/dev/null
 }
 
+# Point every local provider at a port where nothing listens (a mock that
+# was started and stopped), so no test ever probes a real server on the
+# usual ports. Scripts override these with -s where they need a server.
+dead_port() {
+    start_mock
+    local port=$MOCK_PORT
+    stop_mock "$MOCK_PID"
+    echo "$port"
+}
+DEAD_PORT=$(dead_port)
+DEAD_URL="http://127.0.0.1:$DEAD_PORT"
+export LLMHOST_LLM_OLLAMA_URL="$DEAD_URL" LLMHOST_LLM_LMSTUDIO_URL="$DEAD_URL/v1" \
+    LLMHOST_LLM_LLAMACPP_URL="$DEAD_URL/v1" LLMHOST_LLM_VLLM_URL="$DEAD_URL/v1"
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
