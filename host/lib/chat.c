@@ -725,7 +725,7 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
     if (st == LLMH_E_PROTOCOL && !strstr(err->message, t->what)) {
         char msg[LLMH_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->message);
-        snprintf(err->message, sizeof err->message, "%.200s sent an answer llmhost cannot read: %.280s",
+        snprintf(err->message, sizeof err->message, "%.200s sent an answer llmhost cannot read: %.250s",
                  t->what, msg);
     }
     long long now = llmh_now_ms();
