@@ -35,7 +35,6 @@ llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *e
         }
     }
     ctx->registry = llmh_registry_new(ctx->settings);
-    llmh_transport_ref(); /* keeps pooled connections alive between calls */
     ctx->breakers = llmh_breakers_new();
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (xdg && *xdg == '/')
@@ -63,8 +62,9 @@ void llmh_ctx_free(llmh_ctx *ctx)
     llmh_registry_free(ctx->registry);
     llmh_settings_free(ctx->settings);
     pthread_mutex_destroy(&ctx->lock);
+    if (ctx->transport_held)
+        llmh_transport_unref();
     free(ctx);
-    llmh_transport_unref();
 }
 
 void llmh_ctx_load_plugins(llmh_ctx *ctx)
@@ -167,4 +167,14 @@ llmh_cache *llmh_ctx_cache(llmh_ctx *ctx)
     }
     pthread_mutex_unlock(&ctx->lock);
     return ctx->cache;
+}
+
+void llmh_ctx_hold_transport(llmh_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->transport_held) {
+        llmh_transport_ref();
+        ctx->transport_held = 1;
+    }
+    pthread_mutex_unlock(&ctx->lock);
 }

@@ -20,7 +20,12 @@ struct llmh_ctx {
     char *breakers_path;
     llmh_cache *cache;       /* opened on first use when a provider's llm.cache is not off */
     int cache_failed;
+    int transport_held;      /* a transport reference, taken on first network use */
 };
+
+/* Keep libcurl's shared state (pooled connections) alive for this context;
+ * taken on first need, so listing plugins never initializes libcurl. */
+void llmh_ctx_hold_transport(llmh_ctx *ctx);
 
 /* The response cache, opened on first need; NULL when it cannot be. */
 llmh_cache *llmh_ctx_cache(llmh_ctx *ctx);
