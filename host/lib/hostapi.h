@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <llmhost/plugin.h>
+#include <pthread.h>
 
 #include "settings.h"
 #include "util.h"
@@ -51,6 +52,8 @@ struct llmh_models_out {
 /* What host_private of an llmh_call points to. */
 typedef struct llmh_call_private {
     const llmh_settings *settings;
+    const llmh_codec *real;         /* behind a serializing wrapper; else NULL */
+    pthread_mutex_t *hook_lock;
     struct json_tokener *tok; /* reused by the OpenAI stream parser; freed with the call */
 } llmh_call_private;
 

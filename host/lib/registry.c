@@ -71,6 +71,7 @@ static void free_plugin(llmh_plugin_rec *rec)
     free(rec->version);
     free(rec->description);
     free(rec->reason);
+    pthread_mutex_destroy(&rec->hook_lock);
     free(rec);
 }
 
@@ -217,6 +218,7 @@ static int denied(const llmh_registry *r, const char *name)
 static llmh_plugin_rec *new_rec(llmh_registry *r, const char *path)
 {
     llmh_plugin_rec *rec = llmh_xcalloc(1, sizeof *rec);
+    pthread_mutex_init(&rec->hook_lock, NULL);
     rec->path = llmh_strdup(path);
     const char *base = llmh_basename(path);
     size_t n = strlen(base);

@@ -4,6 +4,7 @@
 #define LLMH_REGISTRY_H
 
 #include <llmhost/plugin.h>
+#include <pthread.h>
 
 #include "settings.h"
 
@@ -40,6 +41,7 @@ typedef struct llmh_plugin_rec {
     void *handle;    /* lt_dlhandle while loaded */
     const llmh_plugin_desc *desc;
     void *state;     /* from init */
+    pthread_mutex_t hook_lock; /* serializes hooks of providers without LLMH_P_THREAD_SAFE */
 } llmh_plugin_rec;
 
 /* A provider known to the host: from a plugin or declared in the config. */

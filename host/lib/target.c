@@ -11,6 +11,116 @@
 #include "provider.h"
 #include "url.h"
 
+/* Hooks of a plugin that did not declare LLMH_P_THREAD_SAFE never run at
+ * the same time: each wrapper takes the plugin's lock and forwards. */
+#define PRIV(c) ((llmh_call_private *)(c)->host_private)
+static llmh_status s_build_chat(const llmh_call *c, const llmh_chat_params *p,
+                                llmh_http_req *req, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->build_chat(c, p, req, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_parse_chat(const llmh_call *c, const char *b, size_t n, llmh_chat_out *o,
+                                llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->parse_chat(c, b, n, o, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_parse_event(const llmh_call *c, const llmh_stream_event *ev,
+                                 llmh_chat_out *o, int *done, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->parse_event(c, ev, o, done, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_build_models(const llmh_call *c, llmh_http_req *req, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->build_models(c, req, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_parse_models(const llmh_call *c, const char *b, size_t n,
+                                  llmh_models_out *o, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->parse_models(c, b, n, o, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static void s_classify_error(const llmh_call *c, int status, const char *b, size_t n,
+                             llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    PRIV(c)->real->classify_error(c, status, b, n, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+}
+static llmh_status s_build_probe(const llmh_call *c, llmh_http_req *req, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->build_probe(c, req, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_build_model_info(const llmh_call *c, const char *m, llmh_http_req *req,
+                                      llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->build_model_info(c, m, req, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_parse_model_info(const llmh_call *c, const char *m, const char *b, size_t n,
+                                      llmh_models_out *o, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->parse_model_info(c, m, b, n, o, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_build_version(const llmh_call *c, llmh_http_req *req, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->build_version(c, req, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+static llmh_status s_parse_version(const llmh_call *c, const char *b, size_t n, char *buf,
+                                   size_t size, llmh_error *err)
+{
+    pthread_mutex_lock(PRIV(c)->hook_lock);
+    llmh_status st = PRIV(c)->real->parse_version(c, b, n, buf, size, err);
+    pthread_mutex_unlock(PRIV(c)->hook_lock);
+    return st;
+}
+
+static void serialize_hooks(llmh_target *t)
+{
+    const llmh_codec *r = t->codec;
+    llmh_codec *w = &t->serialized;
+    memset(w, 0, sizeof *w);
+    w->struct_size = sizeof *w;
+    w->build_chat = r->build_chat ? s_build_chat : NULL;
+    w->parse_chat = r->parse_chat ? s_parse_chat : NULL;
+    w->parse_event = r->parse_event ? s_parse_event : NULL;
+    w->build_models = r->build_models ? s_build_models : NULL;
+    w->parse_models = r->parse_models ? s_parse_models : NULL;
+    w->classify_error = r->classify_error ? s_classify_error : NULL;
+    w->build_probe = r->build_probe ? s_build_probe : NULL;
+    w->build_model_info = r->build_model_info ? s_build_model_info : NULL;
+    w->parse_model_info = r->parse_model_info ? s_parse_model_info : NULL;
+    w->build_version = r->build_version ? s_build_version : NULL;
+    w->parse_version = r->parse_version ? s_parse_version : NULL;
+    t->priv.real = r;
+    t->priv.hook_lock = &t->rec->plugin->hook_lock;
+    t->codec = w;
+}
+
 llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target *t,
                                 llmh_error *err)
 {
@@ -57,6 +167,8 @@ llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target
     t->call.api_key = t->api_key;
     t->call.plugin_state = t->rec->plugin ? t->rec->plugin->state : NULL;
     t->call.host_private = &t->priv;
+    if (t->p->codec && t->rec->plugin && !(t->p->flags & LLMH_P_THREAD_SAFE))
+        serialize_hooks(t);
     return LLMH_OK;
 }
 

@@ -21,6 +21,7 @@ typedef struct llmh_target {
     char what[512];      /* "Ollama at http://..." for messages */
     llmh_call call;
     llmh_call_private priv;
+    llmh_codec serialized;  /* the plugin's hooks behind its lock (see target.c) */
 } llmh_target;
 
 /* Resolve provider (NULL: llm.provider). LLMH_E_INVALID for an unknown one
