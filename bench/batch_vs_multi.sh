@@ -139,7 +139,7 @@ jq -R -s --argjson n "$N" --argjson conc "$CONC" '
     "$tmp/runs" >"$OUT/batch_vs_multi.json"
 
 jq -r '
-    "  \("" | .[0:0])tool        median req/s   (min..max)        median wall  median CPU  conns  max open",
+    "  tool        median req/s   (min..max)        median wall  median CPU  conns  max open",
     (.summary | to_entries[] | "  \(.key | . + " " * (10 - length))  \(.value.median_rps | floor | tostring | " " * (9 - length) + .)   (\(.value.min_rps | floor)..\(.value.max_rps | floor))   \(.value.median_wall_s * 1000 | floor) ms     \(.value.median_cpu_s * 1000 | floor) ms     \(.value.connections)     \(.value.max_open)"),
     "  baseline loop alone (its own clock, no process start-up): \(.summary.baseline.median_self_rps | floor) req/s",
     "RESULT batch_vs_multi ratio=\(.ratio * 100 | round / 100) (llmhost \(.summary.llmhost.median_rps | floor) req/s vs plain libcurl multi \(.summary.baseline.median_rps | floor) req/s; target >= 0.90) \(if .ratio >= 0.9 then "PASS" else "MISS" end)"

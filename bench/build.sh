@@ -27,3 +27,6 @@ $CC -std=gnu11 $CFLAGS -D_GNU_SOURCE -Wall -Wextra \
     -o "$OUT/stream_decode" "$here/stream_decode.c" "$core" \
     $(pkg-config --libs libcurl json-c) -lltdl -lm -lpthread
 echo "$OUT/stream_decode"
+# stream_native: the ollama and anthropic plugins' decoders (loaded from $BUILD/plugins/.libs)
+# shellcheck disable=SC2046,SC2086
+$CC -std=gnu11 $CFLAGS -D_GNU_SOURCE -Wall -Wextra -I"$top/sdk" -I"$top/host/lib" -I"$BUILD" -DPLUGIN_DIR="\"$BUILD/plugins/.libs\"" $(pkg-config --cflags libcurl json-c) -o "$OUT/stream_native" "$here/stream_native.c" "$core" $(pkg-config --libs libcurl json-c) -lltdl -lm -lpthread && echo "$OUT/stream_native"

@@ -12,7 +12,9 @@
  * usage.
  *
  * Build: cc -O2 -o multi_baseline multi_baseline.c $(pkg-config --cflags --libs libcurl) */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,7 +23,8 @@ static const char help[] =
     "each through its profile with its prompt template ({query}, {previous},\n"
     "{stage.NAME}); a stage with `when` runs only when its condition holds. Each\n"
     "stage streams under a heading on stderr (== stage NAME (provider/model));\n"
-    "the final answer, that of the last stage that answered, goes to stdout.\n"
+    "the final answer, that of the last stage that answered (passing over stages\n"
+    "that say answer = no, such as a yes/no classifier), goes to stdout.\n"
     "\n"
     "      --json   print one JSON document: {\"pipeline\", \"query\", \"stages\": [{\"name\",\n"
     "               \"status\" (ok, skipped, failed), \"reason\", \"profile\", \"provider\",\n"
@@ -40,8 +41,7 @@ typedef struct view {
     int at_line_start; /* stderr */
 } view;
 
-static int on_stage(void *ud, const char *stage, llmh_stage_event ev, const char *text,
-                    size_t len)
+static int on_stage(void *ud, const char *stage, llmh_stage_event ev, const char *text, size_t len)
 {
     view *v = ud;
     if (v->json)
@@ -62,9 +62,7 @@ static int on_stage(void *ud, const char *stage, llmh_stage_event ev, const char
             fputc('\n', stderr);
         v->at_line_start = 1;
         break;
-    case LLMH_STAGE_SKIPPED:
-        fprintf(stderr, "== stage %s skipped: %s\n", stage, text);
-        break;
+    case LLMH_STAGE_SKIPPED: fprintf(stderr, "== stage %s skipped: %s\n", stage, text); break;
     case LLMH_STAGE_FAILED:
         if (!v->at_line_start)
             fputc('\n', stderr);
@@ -76,7 +74,10 @@ static int on_stage(void *ud, const char *stage, llmh_stage_event ev, const char
     return 0;
 }
 
-static json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+static json_object *str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
 
 static json_object *result_json(const llmh_pipeline_result *r, const char *error)
 {
@@ -89,7 +90,8 @@ static json_object *result_json(const llmh_pipeline_result *r, const char *error
         int ran = s->status != LLMH_STAGE_SKIPPED;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(s->name));
-        json_object_object_add(o, "status", json_object_new_string(llmh_stage_event_name(s->status)));
+        json_object_object_add(o, "status",
+                               json_object_new_string(llmh_stage_event_name(s->status)));
         json_object_object_add(o, "reason", str_or_null(s->reason));
         json_object_object_add(o, "profile", str_or_null(s->profile));
         json_object_object_add(o, "provider", ran ? str_or_null(s->provider) : NULL);
@@ -97,16 +99,15 @@ static json_object *result_json(const llmh_pipeline_result *r, const char *error
         json_object_object_add(o, "content", str_or_null(s->content));
         json_object_object_add(o, "confidence",
                                s->confidence >= 0 ? json_object_new_int(s->confidence) : NULL);
-        json_object_object_add(o, "attempts",
-                               s->status == LLMH_STAGE_OK ? json_object_new_int(s->attempts) : NULL);
+        json_object_object_add(
+            o, "attempts", s->status == LLMH_STAGE_OK ? json_object_new_int(s->attempts) : NULL);
         json_object_object_add(o, "latency_ms",
                                s->latency_ms >= 0 ? json_object_new_int64(s->latency_ms) : NULL);
         if (s->status == LLMH_STAGE_OK) {
             json_object *u = json_object_new_object();
-            json_object_object_add(u, "prompt_tokens",
-                                   s->usage.prompt_tokens >= 0
-                                       ? json_object_new_int64(s->usage.prompt_tokens)
-                                       : NULL);
+            json_object_object_add(
+                u, "prompt_tokens",
+                s->usage.prompt_tokens >= 0 ? json_object_new_int64(s->usage.prompt_tokens) : NULL);
             json_object_object_add(u, "completion_tokens",
                                    s->usage.completion_tokens >= 0
                                        ? json_object_new_int64(s->usage.completion_tokens)
@@ -140,7 +141,8 @@ static int list_pipelines(cli *c, int json)
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(names[i]));
         json_object_object_add(o, "valid", json_object_new_boolean(st == LLMH_OK));
-        json_object_object_add(o, "error", st == LLMH_OK ? NULL : json_object_new_string(err.message));
+        json_object_object_add(o, "error",
+                               st == LLMH_OK ? NULL : json_object_new_string(err.message));
         if (st != LLMH_OK) {
             invalid++;
             if (!json)
@@ -159,15 +161,15 @@ static int list_pipelines(cli *c, int json)
             json_object_object_add(so, "name", json_object_new_string(s->name));
             json_object_object_add(so, "profile", str_or_null(s->profile_name));
             json_object_object_add(so, "when", str_or_null(s->when.text));
-            json_object_object_add(so, "on_error",
-                                   json_object_new_string(s->on_error_continue ? "continue"
-                                                                               : "stop"));
+            json_object_object_add(
+                so, "on_error", json_object_new_string(s->on_error_continue ? "continue" : "stop"));
+            json_object_object_add(so, "answer", json_object_new_boolean(s->may_answer));
             json_object_array_add(stages, so);
             if (!json)
                 printf("    %zu. %s%s%s%s%s%s\n", k + 1, s->name,
-                       s->profile_name ? " (profile " : "",
-                       s->profile_name ? s->profile_name : "", s->profile_name ? ")" : "",
-                       s->when.text ? ", when " : "", s->when.text ? s->when.text : "");
+                       s->profile_name ? " (profile " : "", s->profile_name ? s->profile_name : "",
+                       s->profile_name ? ")" : "", s->when.text ? ", when " : "",
+                       s->when.text ? s->when.text : "");
         }
         json_object_object_add(o, "stages", stages);
         json_object_array_add(arr, o);

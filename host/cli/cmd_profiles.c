@@ -38,7 +38,10 @@ static void level_text(double x, char *buf, size_t size)
         snprintf(buf, size, "%ld.%02ld", h / 100, h % 100);
 }
 
-static json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+static json_object *str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
 
 static json_object *profile_json(const llmh_profile_info *p)
 {
@@ -54,8 +57,7 @@ static json_object *profile_json(const llmh_profile_info *p)
                            p->max_length > 0 ? json_object_new_int64(p->max_length) : NULL);
     json_object_object_add(o, "max_tokens",
                            p->max_tokens > 0 ? json_object_new_int64(p->max_tokens) : NULL);
-    json_object_object_add(o, "include_confidence",
-                           json_object_new_boolean(p->include_confidence));
+    json_object_object_add(o, "include_confidence", json_object_new_boolean(p->include_confidence));
     json_object_object_add(o, "domain", str_or_null(p->domain));
     if (p->expertise_level >= 0) {
         level_text(p->expertise_level, lv, sizeof lv);
@@ -66,8 +68,8 @@ static json_object *profile_json(const llmh_profile_info *p)
     }
     json_object_object_add(o, "fallback", str_or_null(p->fallback));
     json_object_object_add(o, "system", str_or_null(p->system));
-    json_object_object_add(o, "source", p->source && *p->source ? json_object_new_string(p->source)
-                                                                : NULL);
+    json_object_object_add(o, "source",
+                           p->source && *p->source ? json_object_new_string(p->source) : NULL);
     return o;
 }
 

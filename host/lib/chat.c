@@ -356,6 +356,10 @@ typedef struct chat_job {
     void (*on_done)(struct chat_job *job, void *ud);
     void *done_ud;
     int in_batch;      /* single flight would block the shared loop */
+    struct batch_state *batch;
+    int leading;       /* identical batch jobs wait for this one */
+    struct chat_job *followers, *next_follower;
+    int following;
     /* resilience, per chain entry */
     char *bkey;        /* breaker key: provider|base URL */
     llmh_breaker_config bcfg;
@@ -374,6 +378,8 @@ static void rl_init(void) { g_ratelimit = llmh_ratelimit_new(); }
 
 static void begin_entry(chat_job *j);
 static void start_attempt(void *ud);
+static int batch_follow(chat_job *j);
+static void release_followers(chat_job *j);
 static void send_attempt(void *ud);
 
 static void parse_chain(chat_job *j, const char *list)
@@ -472,6 +478,8 @@ static void job_finish(chat_job *j, llmh_status st)
         j->res->latency_ms = (long)(llmh_now_ms() - j->t0);
         j->res->fallback_note = j->n_tried ? llmh_strdup(j->tried.data) : NULL;
     }
+    if (j->leading)
+        release_followers(j);
     if (j->on_done)
         j->on_done(j, j->done_ud);
 }
@@ -620,7 +628,7 @@ static void begin_entry(chat_job *j)
     }
     llmh_retry_policy_from_settings(j->ctx->settings, j->pp.t.p->key, &j->policy);
     j->res = j->res ? j->res : llmh_xcalloc(1, sizeof *j->res);
-    if (cache_lookup(j))
+    if (cache_lookup(j) || batch_follow(j))
         return;
     free(j->bkey);
     j->bkey = llmh_sprintf("%s|%s", j->pp.t.p->key, j->pp.t.base_url);
@@ -720,6 +728,7 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
         }
         llmh_chat_out_clear(&out);
     }
+    int slow_start = resp->first_byte_timeout;
     attempt_clear(j);
     err->code = st;
     if (st == LLMH_E_PROTOCOL && !strstr(err->message, t->what)) {
@@ -757,8 +766,12 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
         llmh_loop_timer(j->loop, 0, start_attempt, j);
         return;
     }
+    /* No first token in time: that is a reason to move down the chain now,
+     * not to wait on this provider again (the timeout is only set when a
+     * fallback exists). */
     /* A streamed answer is retried only while nothing reached the caller. */
-    if (!j->delivered && j->attempts <= j->policy.max_retries && llmh_retry_is_retryable(err)) {
+    if (!slow_start && !j->delivered && j->attempts <= j->policy.max_retries &&
+        llmh_retry_is_retryable(err)) {
         long delay = llmh_retry_delay_ms(&j->policy, j->attempts, err->retry_after_ms);
         if (delay < 0) {
             size_t l = strlen(err->message);
@@ -886,11 +899,73 @@ llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_res
 /* ---- batches: many jobs on one loop */
 
 typedef struct batch_state {
-    size_t done;
-    size_t n;
+    chat_job *jobs;
+    size_t n, next, done;
+    llmh_loop *loop;
     llmh_batch_progress_cb progress;
     void *ud;
 } batch_state;
+
+/* Identical requests in one batch make one upstream call: a job whose
+ * cache key matches a running one waits for it (cache on only). */
+static int batch_follow(chat_job *j)
+{
+    batch_state *b = j->batch;
+    if (!b || j->cache_mode != LLMH_CACHE_ON)
+        return 0;
+    for (size_t i = 0; i < b->next; i++) {
+        chat_job *l = &b->jobs[i];
+        if (l != j && l->leading && !l->finished && strcmp(l->cache_key, j->cache_key) == 0) {
+            j->following = 1;
+            j->next_follower = l->followers;
+            l->followers = j;
+            return 1;
+        }
+    }
+    j->leading = 1;
+    return 0;
+}
+
+static void follower_go(void *ud)
+{
+    chat_job *f = ud;
+    free(f->bkey);
+    f->bkey = llmh_sprintf("%s|%s", f->pp.t.p->key, f->pp.t.base_url);
+    llmh_breaker_config_from_settings(f->ctx->settings, f->pp.t.p->key, &f->bcfg);
+    llmh_limits_from_settings(f->ctx->settings, f->pp.t.p->key, &f->limits);
+    start_attempt(f);
+}
+
+static void release_followers(chat_job *j)
+{
+    chat_job *f = j->followers;
+    j->followers = NULL;
+    j->leading = 0;
+    while (f) {
+        chat_job *next = f->next_follower;
+        f->following = 0;
+        if (j->st == LLMH_OK) {
+            llmh_cached a;
+            memset(&a, 0, sizeof a);
+            a.content = llmh_strdup(j->res->content);
+            a.reasoning = llmh_strdup(j->res->reasoning);
+            a.finish = j->res->finish;
+            a.usage = j->res->usage;
+            take_cached(f, &a);
+        } else {
+            /* The leader failed: each follower tries for itself. */
+            llmh_loop_timer(f->loop, 0, follower_go, f);
+        }
+        f = next;
+    }
+}
+
+static void batch_start(void *ud)
+{
+    batch_state *b = ud;
+    if (b->next < b->n)
+        begin_entry(&b->jobs[b->next++]);
+}
 
 static void batch_job_done(chat_job *j, void *ud)
 {
@@ -899,6 +974,9 @@ static void batch_job_done(chat_job *j, void *ud)
     b->done++;
     if (b->progress)
         b->progress(b->ud, b->done, b->n);
+    /* Start the next job from the loop, not from inside this one's stack. */
+    if (b->next < b->n)
+        llmh_loop_timer(b->loop, 0, batch_start, b);
 }
 
 llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t n,
@@ -910,14 +988,19 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     llmh_ctx_load_plugins(ctx);
     llmh_loop *loop = llmh_loop_new(concurrency);
     chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
-    batch_state b = {0, n, progress, ud};
+    batch_state b = {jobs, n, 0, 0, loop, progress, ud};
     for (size_t i = 0; i < n; i++) {
         job_init(&jobs[i], ctx, &reqs[i], loop);
         jobs[i].on_done = batch_job_done;
-        jobs[i].in_batch = 1;
         jobs[i].done_ud = &b;
-        begin_entry(&jobs[i]);
+        jobs[i].in_batch = 1;
+        jobs[i].batch = &b;
     }
+    /* Jobs start as others finish, so the first requests go out at once
+     * instead of after every job has been prepared. */
+    size_t first = concurrency ? concurrency : n;
+    for (size_t i = 0; i < first && b.next < n; i++)
+        batch_start(&b);
     llmh_loop_run(loop);
     for (size_t i = 0; i < n; i++) {
         items[i].status = jobs[i].st;

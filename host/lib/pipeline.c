@@ -43,7 +43,10 @@ static void names_add(struct names *nm, const char *name, size_t len)
     nm->v[nm->n++] = llmh_strndup(name, len);
 }
 
-static void on_section(void *ud, const char *name) { names_add(ud, name, strlen(name)); }
+static void on_section(void *ud, const char *name)
+{
+    names_add(ud, name, strlen(name));
+}
 
 static void on_pipeline_key(void *ud, const char *key, const char *value)
 {
@@ -65,8 +68,14 @@ char **llmh_pipeline_names(const llmh_settings *s, size_t *n)
 
 /* ---- templates ---- */
 
-static int is_name_start(int c) { return isalpha(c) || c == '_'; }
-static int is_name_char(int c) { return isalnum(c) || c == '_' || c == '-' || c == '.'; }
+static int is_name_start(int c)
+{
+    return isalpha(c) || c == '_';
+}
+static int is_name_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
 
 /* A placeholder at t ('{'): its length up to '}' included, else 0. */
 static size_t placeholder_len(const char *t)
@@ -109,8 +118,8 @@ int llmh_template_check(const char *tmpl, const char *const *earlier, size_t n, 
                 llmh_buf b = {0};
                 for (size_t i = 0; i < n; i++)
                     llmh_buf_printf(&b, "%s%s", i ? ", " : "", earlier[i]);
-                snprintf(why, whysize, "{stage.%.*s} names no earlier stage (earlier: %s)",
-                         (int)sl, sn, n ? b.data : "none");
+                snprintf(why, whysize, "{stage.%.*s} names no earlier stage (earlier: %s)", (int)sl,
+                         sn, n ? b.data : "none");
                 llmh_buf_free(&b);
                 return -1;
             }
@@ -227,8 +236,9 @@ int llmh_when_parse(const char *text, llmh_when *w, char *why, size_t whysize)
         return 0;
     }
     w->kind = LLMH_WHEN_MATCHES;
-    if (al >= 2 && ((arg[0] == '"' && arg[al - 1] == '"') || (arg[0] == '\'' && arg[al - 1] == '\'') ||
-                    (arg[0] == '/' && arg[al - 1] == '/'))) {
+    if (al >= 2 &&
+        ((arg[0] == '"' && arg[al - 1] == '"') || (arg[0] == '\'' && arg[al - 1] == '\'') ||
+         (arg[0] == '/' && arg[al - 1] == '/'))) {
         memmove(arg, arg + 1, al - 2);
         arg[al - 2] = '\0';
     }
@@ -256,8 +266,7 @@ static void excerpt(const char *s, char *buf, size_t size)
     snprintf(buf, size, "%.*s%s", (int)n, s, s[n] ? "..." : "");
 }
 
-int llmh_when_eval(const llmh_when *w, const char *subject, const char *subject_name,
-                   char **reason)
+int llmh_when_eval(const llmh_when *w, const char *subject, const char *subject_name, char **reason)
 {
     *reason = NULL;
     if (w->kind == LLMH_WHEN_ALWAYS)
@@ -285,8 +294,8 @@ int llmh_when_eval(const llmh_when *w, const char *subject, const char *subject_
     if (strncasecmp(p, w->word, n) == 0)
         return 1;
     excerpt(subject, ex, sizeof ex);
-    *reason = llmh_sprintf("stage %s said \"%s\", not \"%s\" (when = %s)", who, ex, w->word,
-                           w->text);
+    *reason =
+        llmh_sprintf("stage %s said \"%s\", not \"%s\" (when = %s)", who, ex, w->word, w->text);
     return 0;
 }
 
@@ -311,11 +320,10 @@ void llmh_pipeline_def_free(llmh_pipeline_def *d)
 }
 
 /* "WHERE: pipeline.NAME[.STAGE]: message", LLMH_E_CONFIG; key locates it. */
-static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key,
-                       const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key,
-                       const char *what, const char *fmt, ...)
+static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key, const char *what,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key, const char *what,
+                       const char *fmt, ...)
 {
     char where[300] = "", msg[400];
     const char *file = NULL;
@@ -323,8 +331,8 @@ static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key,
     if (key && llmh_settings_origin(s, key, &file, &line))
         snprintf(where, sizeof where, "%s:%d: ", file, line);
     else if (key && llmh_settings_get(s, key, NULL))
-        snprintf(where, sizeof where, "%s: ",
-                 llmh_settings_source_text(s, key, (char[200]){0}, 200));
+        snprintf(where, sizeof where,
+                 "%s: ", llmh_settings_source_text(s, key, (char[200]){0}, 200));
     else if (llmh_settings_file(s))
         snprintf(where, sizeof where, "%s: ", llmh_settings_file(s));
     va_list ap;
@@ -372,10 +380,12 @@ static llmh_status load_stage(llmh_ctx *ctx, const char *pname, llmh_stage_def *
     for (size_t i = 0; i < ks.n && stt == LLMH_OK; i++) {
         const char *k = ks.k[i];
         if (strcmp(k, "profile") && strcmp(k, "prompt") && strcmp(k, "when") &&
-            strcmp(k, "on_error")) {
+            strcmp(k, "on_error") && strcmp(k, "answer")) {
             char *full = llmh_sprintf("%s%s", prefix, k);
             stt = bad(s, err, full, what,
-                      "unknown key \"%s\" (a stage has profile, prompt, when and on_error)", k);
+                      "unknown key \"%s\" (a stage has profile, prompt, when, on_error and "
+                      "answer)",
+                      k);
             free(full);
         }
     }
@@ -451,6 +461,21 @@ static llmh_status load_stage(llmh_ctx *ctx, const char *pname, llmh_stage_def *
             return bad(s, err, key, what, "on_error must be stop or continue, got \"%.60s\"", v);
         }
     }
+
+    /* answer = no: a decision (a classifier's yes or no), never the final answer. */
+    snprintf(key, sizeof key, "%sanswer", prefix);
+    v = llmh_settings_get(s, key, NULL);
+    st->may_answer = 1;
+    if (v && *v) {
+        if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
+            !strcmp(v, "0"))
+            st->may_answer = 0;
+        else if (strcasecmp(v, "yes") && strcasecmp(v, "true") && strcasecmp(v, "on") &&
+                 strcmp(v, "1")) {
+            free(prefix);
+            return bad(s, err, key, what, "answer must be yes or no, got \"%.60s\"", v);
+        }
+    }
     free(prefix);
     return LLMH_OK;
 }
@@ -475,8 +500,9 @@ llmh_status llmh_pipeline_load(llmh_ctx *ctx, const char *name, llmh_pipeline_de
 {
     *out = NULL;
     if (!ctx || !name || !*name || strchr(name, '.'))
-        return llmh_error_set(err, LLMH_E_INVALID, 0, "a pipeline name is not empty and has no "
-                                                      "dot, got \"%s\"",
+        return llmh_error_set(err, LLMH_E_INVALID, 0,
+                              "a pipeline name is not empty and has no "
+                              "dot, got \"%s\"",
                               name ? name : "");
     llmh_ctx_load_plugins(ctx);
     const llmh_settings *s = ctx->settings;
@@ -512,8 +538,7 @@ llmh_status llmh_pipeline_load(llmh_ctx *ctx, const char *name, llmh_pipeline_de
     free(prefix);
     llmh_status st = LLMH_OK;
     for (size_t i = 0; i < ks.n && st == LLMH_OK; i++) {
-        if (!strchr(ks.k[i], '.') && strcmp(ks.k[i], "stages") &&
-            strcmp(ks.k[i], "description")) {
+        if (!strchr(ks.k[i], '.') && strcmp(ks.k[i], "stages") && strcmp(ks.k[i], "description")) {
             snprintf(key, sizeof key, "%s.%s", what, ks.k[i]);
             st = bad(s, err, key, what,
                      "unknown key \"%s\" (a pipeline has stages and description; each stage "
@@ -653,9 +678,8 @@ static long last_ok(const llmh_pipeline_result *r)
     return -1;
 }
 
-llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query,
-                              llmh_stage_cb cb, void *ud, llmh_pipeline_result **out,
-                              llmh_error *err)
+llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query, llmh_stage_cb cb,
+                              void *ud, llmh_pipeline_result **out, llmh_error *err)
 {
     llmh_error_clear(err);
     if (out)
@@ -702,8 +726,8 @@ llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query
             continue;
         }
         /* {previous} before any answer is the query itself. */
-        sr->prompt = llmh_template_expand(sd->prompt, query, previous ? previous : query,
-                                          lookup_stage, r);
+        sr->prompt =
+            llmh_template_expand(sd->prompt, query, previous ? previous : query, lookup_stage, r);
         llmh_message msg = {"user", sr->prompt};
         llmh_chat_request req;
         memset(&req, 0, sizeof req);
@@ -719,8 +743,8 @@ llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query
         llmh_chat_result *res = NULL;
         llmh_status cs = llmh_profile_call_begin(ctx, sd->profile, &req, &pc, &e);
         if (cs == LLMH_OK) {
-            char *who = llmh_sprintf("%s/%s", pc.provider ? pc.provider : "?",
-                                     pc.model ? pc.model : "?");
+            char *who =
+                llmh_sprintf("%s/%s", pc.provider ? pc.provider : "?", pc.model ? pc.model : "?");
             sr->provider = llmh_strdup(pc.provider);
             sr->model = llmh_strdup(pc.model);
             if (notify(&rs, sd->name, LLMH_STAGE_START, who))
@@ -759,15 +783,16 @@ llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query
             break;
         }
         last_fail = cs;
-        snprintf(last_fail_msg, sizeof last_fail_msg, "stage %s failed: %s", sd->name,
-                 e.message);
+        snprintf(last_fail_msg, sizeof last_fail_msg, "stage %s failed: %s", sd->name, e.message);
         if (!sd->on_error_continue) {
             st = llmh_error_set(err, cs, e.http_status, "%s", last_fail_msg);
             err ? (void)(err->retry_after_ms = e.retry_after_ms) : (void)0;
         }
     }
-    long a = last_ok(r);
-    r->answer = a >= 0 ? llmh_strdup(r->stages[a].content) : NULL;
+    /* The final answer: the last stage that answered and may give it. */
+    for (size_t i = r->n_stages; i-- > 0 && !r->answer;)
+        if (r->stages[i].status == LLMH_STAGE_OK && d->stages[i].may_answer)
+            r->answer = llmh_strdup(r->stages[i].content);
     if (st == LLMH_OK && !r->answer)
         st = llmh_error_set(err, last_fail != LLMH_OK ? last_fail : LLMH_E_CONFIG, 0,
                             "no stage answered%s%s", last_fail_msg[0] ? "; " : "", last_fail_msg);

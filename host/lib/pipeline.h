@@ -21,10 +21,10 @@ typedef enum llmh_when_kind {
 
 typedef struct llmh_when {
     llmh_when_kind kind;
-    char *text;        /* as written, for reasons */
-    char *stage;       /* the subject: a stage name; NULL: previous */
-    char *word;        /* says: lower case */
-    char *pattern;     /* matches: the regex as written */
+    char *text;    /* as written, for reasons */
+    char *stage;   /* the subject: a stage name; NULL: previous */
+    char *word;    /* says: lower case */
+    char *pattern; /* matches: the regex as written */
     regex_t re;
     int has_re;
 } llmh_when;
@@ -36,11 +36,12 @@ typedef struct llmh_stage_def {
     char *prompt;
     llmh_when when;
     int on_error_continue;
+    int may_answer; /* 0: answer = no, its text is never the final answer */
 } llmh_stage_def;
 
 typedef struct llmh_pipeline_def {
     char *name;
-    char *description;  /* NULL when none */
+    char *description; /* NULL when none */
     llmh_stage_def *stages;
     size_t n;
 } llmh_pipeline_def;

@@ -18,19 +18,35 @@
 #include "registry.h"
 
 /* Keys of a profile that shape the call rather than name a setting. */
-static const char *const shape_keys[] = {"provider", "model", "fallback", "system",
-                                         "style", "max_length", "include_confidence",
-                                         "domain", "expertise_level", "knowledge"};
+static const char *const shape_keys[] = {
+    "provider",           "model",  "fallback",        "system",   "style", "max_length",
+    "include_confidence", "domain", "expertise_level", "knowledge"};
 
 /* Settings that also exist per provider (llm.<provider>.KEY); the same list
  * as settings.c's. A profile's value for one of them is written for the
  * call's provider too, so it beats an [llm.PROVIDER] section. */
-static const char *const per_provider[] = {
-    "url", "api_key", "api_base", "organization", "enable_thinking", "stream_usage",
-    "thinking_budget", "rpm", "tpm", "max_retries", "request_timeout", "models_ttl",
-    "check_model", "max_tokens", "temperature", "context_window_size", "model",
-    "rpm_burst", "cache", "cache_ttl", "ttft_timeout", "retry_max_wait",
-};
+static const char *const per_provider[] = {"url",
+                                           "api_key",
+                                           "api_base",
+                                           "organization",
+                                           "enable_thinking",
+                                           "stream_usage",
+                                           "thinking_budget",
+                                           "rpm",
+                                           "tpm",
+                                           "max_retries",
+                                           "request_timeout",
+                                           "models_ttl",
+                                           "check_model",
+                                           "max_tokens",
+                                           "temperature",
+                                           "context_window_size",
+                                           "model",
+                                           "rpm_burst",
+                                           "cache",
+                                           "cache_ttl",
+                                           "ttft_timeout",
+                                           "retry_max_wait"};
 
 /* Values checked at load, by the last part of the key. */
 enum { T_LONG, T_DOUBLE, T_BOOL, T_CACHE };
@@ -160,7 +176,10 @@ static void names_add(struct names *nm, const char *name, size_t len)
     nm->v[nm->n++] = llmh_strndup(name, len);
 }
 
-static void on_section(void *ud, const char *name) { names_add(ud, name, strlen(name)); }
+static void on_section(void *ud, const char *name)
+{
+    names_add(ud, name, strlen(name));
+}
 
 static void on_profile_key(void *ud, const char *key, const char *value)
 {
@@ -255,8 +274,7 @@ static llmh_status bad(loader *ld, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return llmh_error_set(ld->err, LLMH_E_CONFIG, 0, "%s: profile.%s: %s", where, ld->p->name,
-                          msg);
+    return llmh_error_set(ld->err, LLMH_E_CONFIG, 0, "%s: profile.%s: %s", where, ld->p->name, msg);
 }
 
 /* A value for a message: quoted, cut at 60 characters. */
@@ -454,8 +472,9 @@ static llmh_status map_setting(loader *ld, const char *key, const char *value)
             char *prov = llmh_strndup(rest, (size_t)(dot - rest));
             known = !ld->r || llmh_registry_find(ld->r, prov) != NULL;
             if (!known) {
-                llmh_status st = bad(ld, key, "%s: no provider \"%s\" (a key with a dot names "
-                                              "a provider setting, like ollama.url)",
+                llmh_status st = bad(ld, key,
+                                     "%s: no provider \"%s\" (a key with a dot names "
+                                     "a provider setting, like ollama.url)",
                                      key, prov);
                 free(prov);
                 free(full);
@@ -465,10 +484,11 @@ static llmh_status map_setting(loader *ld, const char *key, const char *value)
         }
         if (!known) {
             free(full);
-            return bad(ld, key, "unknown key \"%s\" (expected provider, model, system, "
-                                "fallback, style, max_length, include_confidence, domain, "
-                                "expertise_level, knowledge, or an llm.* setting such as "
-                                "temperature)",
+            return bad(ld, key,
+                       "unknown key \"%s\" (expected provider, model, system, "
+                       "fallback, style, max_length, include_confidence, domain, "
+                       "expertise_level, knowledge, or an llm.* setting such as "
+                       "temperature)",
                        key);
         }
     }
@@ -530,8 +550,9 @@ static llmh_status shape_key(loader *ld, const char *key, const char *value)
     if (!strcmp(key, "max_length")) {
         long words;
         if (!parse_whole(value, &words) || words < 1 || words > 100000)
-            return bad(ld, key, "max_length must be a whole number of words from 1 to 100000, "
-                                "got %s",
+            return bad(ld, key,
+                       "max_length must be a whole number of words from 1 to 100000, "
+                       "got %s",
                        shown(value, sv, sizeof sv));
         p->max_length = words;
         return LLMH_OK;
@@ -576,8 +597,9 @@ static llmh_status load_from(const llmh_settings *s, llmh_registry *r, const cha
 {
     *out = NULL;
     if (!name || !*name || strchr(name, '.'))
-        return llmh_error_set(err, LLMH_E_INVALID, 0, "a profile name is not empty and has "
-                                                      "no dot, got \"%s\"",
+        return llmh_error_set(err, LLMH_E_INVALID, 0,
+                              "a profile name is not empty and has "
+                              "no dot, got \"%s\"",
                               name ? name : "");
     if (!llmh_profile_exists(s, name)) {
         size_t n;
@@ -595,8 +617,7 @@ static llmh_status load_from(const llmh_settings *s, llmh_registry *r, const cha
         else
             llmh_error_set(err, LLMH_E_CONFIG, 0,
                            "unknown profile \"%s\": %s%s defines no [profile.NAME] section", name,
-                           file ? file : "no config file was read",
-                           file ? "" : ", so nothing");
+                           file ? file : "no config file was read", file ? "" : ", so nothing");
         llmh_buf_free(&known);
         llmh_strv_free(names, n);
         return LLMH_E_CONFIG;
@@ -632,8 +653,7 @@ static llmh_status load_from(const llmh_settings *s, llmh_registry *r, const cha
     return LLMH_OK;
 }
 
-llmh_status llmh_profile_load(llmh_ctx *ctx, const char *name, llmh_profile **out,
-                              llmh_error *err)
+llmh_status llmh_profile_load(llmh_ctx *ctx, const char *name, llmh_profile **out, llmh_error *err)
 {
     *out = NULL;
     if (!ctx)
@@ -676,8 +696,9 @@ char *llmh_profile_system_prompt(const llmh_profile *p, const char *base)
                       "explain the trade-offs"
                     : "answer as a leading authority: be rigorous and precise, go into depth, "
                       "and point out subtleties and open questions";
-            llmh_buf_printf(&e, "%sYour expertise level is %ld.%02ld on a scale from 0 "
-                                "(novice) to 1 (leading authority), so %s.",
+            llmh_buf_printf(&e,
+                            "%sYour expertise level is %ld.%02ld on a scale from 0 "
+                            "(novice) to 1 (leading authority), so %s.",
                             e.len ? " " : "", h / 100, h % 100, tier);
         }
         para(&b, e.data);
@@ -744,8 +765,8 @@ llmh_settings *llmh_profile_settings(const llmh_profile *p, const llmh_settings 
             return NULL;
         }
     }
-    char *prov = llmh_strdup(provider && *provider ? provider
-                                                   : llmh_settings_get(c, "llm.provider", NULL));
+    char *prov =
+        llmh_strdup(provider && *provider ? provider : llmh_settings_get(c, "llm.provider", NULL));
     if (!prov || !*prov) {
         free(prov);
         return c;
@@ -788,19 +809,41 @@ llmh_settings *llmh_profile_settings(const llmh_profile *p, const llmh_settings 
 void llmh_ctx_view_init(llmh_ctx *view, llmh_ctx *ctx, llmh_settings *s)
 {
     llmh_ctx_load_plugins(ctx);
+    /* Taken by ctx, so the view never holds a reference of its own. */
+    llmh_ctx_hold_transport(ctx);
     /* Everything ctx holds is shared by pointer; only the settings differ and
      * the lock is the view's own (a mutex cannot be copied). */
+    pthread_mutex_lock(&ctx->lock);
     memcpy(view, ctx, sizeof *view);
+    pthread_mutex_unlock(&ctx->lock);
     view->settings = s;
     view->plugins_loaded = 1;
     pthread_mutex_init(&view->lock, NULL);
 }
 
-void llmh_ctx_view_clear(llmh_ctx *view) { pthread_mutex_destroy(&view->lock); }
+void llmh_ctx_view_clear(llmh_ctx *view, llmh_ctx *ctx)
+{
+    /* What the view opened lazily belongs to ctx from now on: the response
+     * cache (closed instead when ctx opened its own meanwhile). */
+    llmh_cache *extra = NULL;
+    pthread_mutex_lock(&ctx->lock);
+    if (view->cache && view->cache != ctx->cache) {
+        if (!ctx->cache)
+            ctx->cache = view->cache;
+        else
+            extra = view->cache;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    llmh_cache_close(extra);
+    pthread_mutex_destroy(&view->lock);
+}
 
 /* ---- the confidence line ---- */
 
-static int is_decor(int c) { return c == '*' || c == '_' || c == '`' || c == '>' || c == '#'; }
+static int is_decor(int c)
+{
+    return c == '*' || c == '_' || c == '`' || c == '>' || c == '#';
+}
 
 /* "Confidence: 85%" and friends; 0..100 or -1. */
 static int parse_confidence_line(const char *p, size_t n)
@@ -934,10 +977,11 @@ llmh_status llmh_profile_call_begin(llmh_ctx *ctx, const llmh_profile *p,
 {
     memset(pc, 0, sizeof *pc);
     if (!ctx || !req)
-        return llmh_error_set(err, LLMH_E_INVALID, 0, "a profile chat needs a context and a "
-                                                      "request");
-    size_t rs = req->struct_size && req->struct_size < sizeof pc->req ? req->struct_size
-                                                                      : sizeof pc->req;
+        return llmh_error_set(err, LLMH_E_INVALID, 0,
+                              "a profile chat needs a context and a "
+                              "request");
+    size_t rs =
+        req->struct_size && req->struct_size < sizeof pc->req ? req->struct_size : sizeof pc->req;
     memcpy(&pc->req, req, rs);
     pc->req.struct_size = sizeof pc->req;
     pc->orig = req;
@@ -946,6 +990,7 @@ llmh_status llmh_profile_call_begin(llmh_ctx *ctx, const llmh_profile *p,
     if (!pc->settings)
         return llmh_error_set(err, LLMH_E_NOMEM, 0, "out of memory");
     llmh_ctx_view_init(&pc->view, ctx, pc->settings);
+    pc->parent = ctx;
     const llmh_settings *s = pc->settings;
 
     pc->system = llmh_profile_system_prompt(p, req->system);
@@ -1006,7 +1051,7 @@ llmh_status llmh_profile_call_run(llmh_profile_call *pc, llmh_chat_result **out,
 void llmh_profile_call_end(llmh_profile_call *pc)
 {
     if (pc->settings)
-        llmh_ctx_view_clear(&pc->view);
+        llmh_ctx_view_clear(&pc->view, pc->parent);
     llmh_settings_free(pc->settings);
     free(pc->system);
     free(pc->provider);
@@ -1017,9 +1062,8 @@ void llmh_profile_call_end(llmh_profile_call *pc)
 
 /* ---- the public API ---- */
 
-llmh_status llmh_profile_chat_ex(llmh_ctx *ctx, const char *profile,
-                                 const llmh_chat_request *req, llmh_chat_result **out,
-                                 int *confidence, llmh_error *err)
+llmh_status llmh_profile_chat_ex(llmh_ctx *ctx, const char *profile, const llmh_chat_request *req,
+                                 llmh_chat_result **out, int *confidence, llmh_error *err)
 {
     if (out)
         *out = NULL;
@@ -1049,8 +1093,7 @@ llmh_status llmh_profile_chat(llmh_ctx *ctx, const char *profile, const llmh_cha
 }
 
 llmh_status llmh_profile_chat_dry_run(llmh_ctx *ctx, const char *profile,
-                                      const llmh_chat_request *req, char **json,
-                                      llmh_error *err)
+                                      const llmh_chat_request *req, char **json, llmh_error *err)
 {
     if (json)
         *json = NULL;

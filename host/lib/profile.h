@@ -26,27 +26,27 @@ typedef enum llmh_style {
 
 /* One setting the profile writes into the PROFILE layer. */
 typedef struct llmh_profile_set {
-    char *key;   /* the setting's full name: "llm.temperature", "breaker.failures" */
+    char *key; /* the setting's full name: "llm.temperature", "breaker.failures" */
     char *value;
 } llmh_profile_set;
 
 typedef struct llmh_profile {
     char *name;
-    char *provider;       /* as written; NULL when the profile does not say */
+    char *provider; /* as written; NULL when the profile does not say */
     char *model;
     char *fallback;
-    char *system;         /* the text, or the file's contents for @path; NULL: none */
-    char *system_ref;     /* "@path" as written; NULL when inline or absent */
+    char *system;     /* the text, or the file's contents for @path; NULL: none */
+    char *system_ref; /* "@path" as written; NULL when inline or absent */
     llmh_style style;
-    long max_length;      /* words; 0: no limit */
+    long max_length; /* words; 0: no limit */
     int include_confidence;
     char *domain;
-    double expertise;     /* 0..1; < 0: not set */
-    char *knowledge;      /* the text, or the file's contents */
+    double expertise; /* 0..1; < 0: not set */
+    char *knowledge;  /* the text, or the file's contents */
     char *knowledge_ref;
     llmh_profile_set *sets;
     size_t n_sets;
-    char *where;          /* "FILE:LINE" of its first key; "" when unknown */
+    char *where; /* "FILE:LINE" of its first key; "" when unknown */
 } llmh_profile;
 
 /* 1 when s has a [profile.NAME] section or a profile.NAME.* key. */
@@ -59,8 +59,7 @@ void llmh_strv_free(char **v, size_t n);
 /* Load and validate profile name from ctx's settings (plugins are opened to
  * check the provider). LLMH_E_CONFIG "unknown profile" or, for a bad value,
  * "FILE:LINE: profile.NAME: what is wrong". *out: llmh_profile_free. */
-llmh_status llmh_profile_load(llmh_ctx *ctx, const char *name, llmh_profile **out,
-                              llmh_error *err);
+llmh_status llmh_profile_load(llmh_ctx *ctx, const char *name, llmh_profile **out, llmh_error *err);
 void llmh_profile_free(llmh_profile *p);
 
 /* The system prompt the profile sends: base (the request's system prompt,
@@ -84,11 +83,13 @@ long llmh_profile_length_tokens(long words, int include_confidence, long cap);
 llmh_settings *llmh_profile_settings(const llmh_profile *p, const llmh_settings *s,
                                      const char *provider);
 
-/* A context that shares ctx's registry and plugins but reads settings from
- * s. Nothing of ctx is freed with it: llmh_ctx_view_clear only undoes the
- * view's own lock. */
+/* A context that shares everything ctx holds (registry, plugins, breakers,
+ * cache, transport) but reads settings from s. Nothing of ctx is freed with
+ * it: llmh_ctx_view_clear hands what the view opened lazily (the response
+ * cache) back to ctx and destroys the view's own lock. A member added to
+ * struct llmh_ctx that is created on first use must be handed back there. */
 void llmh_ctx_view_init(llmh_ctx *view, llmh_ctx *ctx, llmh_settings *s);
-void llmh_ctx_view_clear(llmh_ctx *view);
+void llmh_ctx_view_clear(llmh_ctx *view, llmh_ctx *ctx);
 
 /* Parses and removes a final "Confidence: NN%" line (also "confidence:
  * 0.85", "Confidence level: 8/10", markdown emphasis around it) from
@@ -101,14 +102,15 @@ int llmh_confidence_strip(char *content);
  * Lives on the caller's stack between begin and end. */
 typedef struct llmh_profile_call {
     llmh_ctx view;
+    llmh_ctx *parent;
     llmh_settings *settings;
-    llmh_chat_request req;    /* what is sent: the caller's, merged */
+    llmh_chat_request req; /* what is sent: the caller's, merged */
     const llmh_chat_request *orig;
     char *system;
-    char *provider;           /* who will be asked, for headings; NULL if unknown */
+    char *provider; /* who will be asked, for headings; NULL if unknown */
     char *model;
     int include_confidence;
-    llmh_buf held;            /* streamed text that may be the confidence line */
+    llmh_buf held; /* streamed text that may be the confidence line */
 } llmh_profile_call;
 
 /* p may be NULL: the request as is, on a view of ctx. */

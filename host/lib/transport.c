@@ -283,10 +283,12 @@ static llmh_status fail_from_curl(xfer *x, CURLcode rc)
     char wbuf[512];
     const char *who = what_of(x, wbuf, sizeof wbuf);
     int local = llmh_url_is_local(x->req->url);
-    if (x->first_byte_expired)
+    if (x->first_byte_expired) {
+        x->resp->first_byte_timeout = 1;
         return llmh_error_set(x->err, LLMH_E_TIMEOUT, x->resp->status,
                               "no first token from %s within %ld ms (llm.ttft_timeout)", who,
                               x->o->first_byte_timeout_ms);
+    }
     if (x->idle_expired) {
         long secs = (x->o->idle_timeout_ms + 999) / 1000;
         if (x->resp->body_bytes > 0)

@@ -32,6 +32,7 @@ typedef struct llmh_response {
     long long total_ms;
     long new_connections;    /* connections opened for this exchange */
     size_t body_bytes;       /* bytes of body received */
+    int first_byte_timeout;  /* failed because no body byte came within first_byte_timeout_ms */
 } llmh_response;
 
 void llmh_response_init(llmh_response *r);

@@ -303,7 +303,8 @@ typedef struct llmh_pipeline_result {
     llmh_stage_result *stages; /* one per stage in the pipeline's order, up to the
                                   one that stopped it */
     size_t n_stages;
-    char *answer;              /* the last stage that answered; NULL when none did */
+    char *answer;              /* the last stage that answered, passing over stages that
+                                  say answer = no (classifiers); NULL when none did */
 } llmh_pipeline_result;
 
 /* Run pipeline name on query (copied). Stages run in order; a stage whose

@@ -108,7 +108,8 @@ cchat on -- "alpha"
 expect_rc "corrupt cache file: exit 0" 0
 expect_jq "corrupt cache file: the answer is still served" '.content == "echo: alpha" and .cached == false'
 expect_match "corrupt cache file: a warning names the corrupt file" "$ERR" 'warning: .*cache.*corrupt'
-CORRUPT=$(ls "$CACHE_FILE".corrupt-* 2>/dev/null | head -n 1)
+CORRUPT=""
+for f in "$CACHE_FILE".corrupt-*; do [ -e "$f" ] && { CORRUPT=$f; break; }; done
 check "corrupt cache file: it was moved aside (${CORRUPT:-no *.corrupt-* file})" test -n "$CORRUPT"
 cchat on -- "alpha"
 expect_jq "corrupt cache file: the rebuilt store serves the next call" '.cached == true'
