@@ -386,6 +386,7 @@ void llmh_breaker_record(llmh_breakers *b, const char *key, const llmh_breaker_c
         cooldown = retry_after_ms;
     pthread_mutex_lock(&b->lock);
     node *n = find_or_add(b, key);
+    int before_st = n->st, before_consecutive = n->consecutive;
     window_add(n, bucket_width(c), now_ms, success);
     if (success)
         n->consecutive = 0;
@@ -410,7 +411,12 @@ void llmh_breaker_record(llmh_breakers *b, const char *key, const llmh_breaker_c
         break;
     default: break; /* a straggler's report while open changes only the counts */
     }
-    b->changes++;
+    /* A success on a healthy breaker leaves nothing worth saving; not
+     * counting it spares every CLI call a write of the state file. */
+    int window_failures = 0, window_requests = 0;
+    window_sum(n, now_ms, &window_failures, &window_requests);
+    if (!success || before_st != n->st || before_consecutive != 0 || window_failures > 0)
+        b->changes++;
     pthread_mutex_unlock(&b->lock);
 }
 
