@@ -978,8 +978,10 @@ llmh_status llmh_profile_call_begin(llmh_ctx *ctx, const llmh_profile *p,
     memset(pc, 0, sizeof *pc);
     if (!ctx || !req)
         return llmh_error_set(err, LLMH_E_INVALID, 0,
-                              "a profile chat needs a context and a "
-                              "request");
+                              "a profile chat needs a context and a request");
+    /* The profile's system prompt alone is not a question. */
+    if (!req->messages || req->n_messages == 0)
+        return llmh_error_set(err, LLMH_E_INVALID, 0, "nothing to send: the prompt is empty");
     size_t rs =
         req->struct_size && req->struct_size < sizeof pc->req ? req->struct_size : sizeof pc->req;
     memcpy(&pc->req, req, rs);

@@ -12,6 +12,7 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -955,14 +956,15 @@ llmh_status llmh_settings_set_cli(llmh_settings *s, const char *assignment, llmh
 
 /* The value a typed getter parses and where it is from; NULL when unset or
  * empty and there is no non-empty built-in default. */
+/* Where the value came from is worded only when a message needs it
+ * (see SRC below): getters run on every call's hot path. */
 static const char *typed_value(const llmh_settings *s, const char *key, char *srcbuf,
                                size_t srcsize)
 {
     const char *v = llmh_settings_get(s, key, NULL);
-    if (v && !is_blank(v)) {
-        llmh_settings_source_text(s, key, srcbuf, srcsize);
+    srcbuf[0] = '\0';
+    if (v && !is_blank(v))
         return v;
-    }
     const struct entry *e = s && key ? find(s, key) : NULL;
     if (e && e->val[L_DEFAULT] && !is_blank(e->val[L_DEFAULT])) {
         snprintf(srcbuf, srcsize, "built-in default");
@@ -986,10 +988,15 @@ static int parse_long(const char *v, long *out)
     return 1;
 }
 
+static locale_t c_locale; /* made once, kept for the process */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void c_locale_init(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
 static int parse_double(const char *v, double *out)
 {
     /* Settings always use '.', whatever locale an embedding program set. */
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    pthread_once(&c_locale_once, c_locale_init);
+    locale_t c = c_locale;
     locale_t old = c ? uselocale(c) : (locale_t)0;
     char *end;
     errno = 0;
@@ -997,7 +1004,6 @@ static int parse_double(const char *v, double *out)
     int range = errno == ERANGE;
     if (c) {
         uselocale(old);
-        freelocale(c);
     }
     if (end == v || isnan(x) || (isinf(x) && !range))
         return 0;
@@ -1043,11 +1049,16 @@ static llmh_status bad_value(const char *key, const char *what, const char *v, c
                           shown_value(key, v, shown, sizeof shown), src);
 }
 
-static long clamp_long(const char *key, const char *v, const char *src, long x, long min,
-                       long max)
+/* The source text of key, filled into the caller's src on first use. */
+#define SRC() (src[0] ? src : llmh_settings_source_text(s, key, src, sizeof src))
+
+static long clamp_long(const llmh_settings *s, const char *key, const char *v, char *src,
+                       size_t srcsize, long x, long min, long max)
 {
     char shown[80];
     if (x < min || x > max) {
+        if (!src[0])
+            llmh_settings_source_text(s, key, src, srcsize);
         long to = x < min ? min : max;
         llmh_log(LLMH_LOG_WARN, "%s: %s is %s the %s %ld, using %ld (from %s)", key,
                  shown_value(key, v, shown, sizeof shown), x < min ? "below" : "above",
@@ -1068,8 +1079,8 @@ llmh_status llmh_settings_get_long(const llmh_settings *s, const char *key, long
         return LLMH_OK;
     }
     if (!parse_long(v, &x))
-        return bad_value(key, "an integer", v, src, err);
-    *out = clamp_long(key, v, src, x, min, max);
+        return bad_value(key, "an integer", v, SRC(), err);
+    *out = clamp_long(s, key, v, src, sizeof src, x, min, max);
     return LLMH_OK;
 }
 
@@ -1084,9 +1095,10 @@ llmh_status llmh_settings_get_double(const llmh_settings *s, const char *key, do
         return LLMH_OK;
     }
     if (!parse_double(v, &x))
-        return bad_value(key, "a number", v, src, err);
+        return bad_value(key, "a number", v, SRC(), err);
     if (x < min || x > max) {
         double to = x < min ? min : max;
+        SRC();
         llmh_log(LLMH_LOG_WARN, "%s: %s is %s the %s %g, using %g (from %s)", key,
                  shown_value(key, v, shown, sizeof shown), x < min ? "below" : "above",
                  x < min ? "minimum" : "maximum", to, to, src);
@@ -1107,7 +1119,7 @@ llmh_status llmh_settings_get_bool(const llmh_settings *s, const char *key, int 
         return LLMH_OK;
     }
     if (!parse_bool(v, &x))
-        return bad_value(key, "a boolean (true/false, yes/no, on/off, 1/0)", v, src, err);
+        return bad_value(key, "a boolean (true/false, yes/no, on/off, 1/0)", v, SRC(), err);
     *out = x;
     return LLMH_OK;
 }
@@ -1182,13 +1194,13 @@ static int lenient_long(const llmh_settings *s, const char *key, long min, long 
     long x;
     if (!v || is_blank(v))
         return 0;
-    llmh_settings_source_text(s, key, src, sizeof src);
+    src[0] = '\0';
     if (!parse_long(v, &x)) {
         llmh_log(LLMH_LOG_WARN, "%s: expected a whole number, got %s (from %s); %s", key,
-                 shown_value(key, v, shown, sizeof shown), src, instead);
+                 shown_value(key, v, shown, sizeof shown), SRC(), instead);
         return 0;
     }
-    *out = clamp_long(key, v, src, x, min, max);
+    *out = clamp_long(s, key, v, src, sizeof src, x, min, max);
     return 1;
 }
 
