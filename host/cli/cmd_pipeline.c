@@ -182,8 +182,10 @@ static int list_pipelines(cli *c, int json)
     } else {
         json_object_put(arr);
         if (n == 0)
-            printf("No pipelines: the config has no [pipeline.NAME] section (see "
-                   "etc/llmhost.ini).\n");
+            printf("No pipelines: %s%s (see etc/llmhost.ini).\n",
+                   llmh_settings_file(ctx->settings) ? llmh_settings_file(ctx->settings)
+                                                     : "no config file was read",
+                   llmh_settings_file(ctx->settings) ? " has no [pipeline.NAME] section" : "");
     }
     llmh_strv_free(names, n);
     if (invalid)

@@ -150,8 +150,10 @@ int cmd_profiles(cli *c, int argc, char **argv)
         cli_print_json(doc);
     } else if (n == 0) {
         const char *file = llmh_settings_file(ctx->settings);
-        printf("No profiles: %s%s has no [profile.NAME] section (see etc/llmhost.ini).\n",
-               file ? "" : "no config file was read, so nothing ", file ? file : "");
+        if (file)
+            printf("No profiles: %s has no [profile.NAME] section (see etc/llmhost.ini).\n", file);
+        else
+            printf("No profiles: no config file was read (see -c FILE and etc/llmhost.ini).\n");
     } else {
         for (size_t i = 0; i < n; i++)
             profile_text(&v[i]);

@@ -328,6 +328,25 @@ typedef struct chain_entry {
     char *model; /* NULL: the request's or the settings' */
 } chain_entry;
 
+/* Per-provider settings a batch resolves once, not once per request. */
+typedef struct prov_cfg {
+    char *key;
+    llmh_breaker_config bcfg;
+    llmh_limits limits;
+    llmh_retry_policy policy;
+    int cache_mode;
+} prov_cfg;
+
+typedef struct batch_state {
+    prov_cfg *cfgs;
+    size_t n_cfgs;
+    struct chat_job *jobs;
+    size_t n, next, done;
+    llmh_loop *loop;
+    llmh_batch_progress_cb progress;
+    void *ud;
+} batch_state;
+
 typedef struct chat_job {
     llmh_ctx *ctx;
     const llmh_chat_request *req;
@@ -379,6 +398,7 @@ static void rl_init(void) { g_ratelimit = llmh_ratelimit_new(); }
 static void begin_entry(chat_job *j);
 static void start_attempt(void *ud);
 static int batch_follow(chat_job *j);
+static void entry_settings(chat_job *j);
 static void release_followers(chat_job *j);
 static void send_attempt(void *ud);
 
@@ -548,18 +568,50 @@ static void take_cached(chat_job *j, llmh_cached *a)
     job_finish(j, LLMH_OK);
 }
 
-/* Look the request up in the response cache. 1: answered from it. */
-static int cache_lookup(chat_job *j)
+static llmh_cache_mode cache_mode_of(llmh_ctx *ctx, const char *provider)
 {
     llmh_cache_config cfg;
     memset(&cfg, 0, sizeof cfg);
     llmh_error e;
-    j->cache_mode = LLMH_CACHE_OFF;
-    if (llmh_cache_config_from_settings(j->ctx->settings, j->pp.t.p->key, &cfg, &e) == LLMH_OK)
-        j->cache_mode = cfg.mode;
+    llmh_cache_mode mode = LLMH_CACHE_OFF;
+    if (llmh_cache_config_from_settings(ctx->settings, provider, &cfg, &e) == LLMH_OK)
+        mode = cfg.mode;
     else
         llmh_log(LLMH_LOG_WARN, "%s; not caching", e.message);
     llmh_cache_config_clear(&cfg);
+    return mode;
+}
+
+/* Retry policy, breaker, limits and cache mode of this entry's provider. */
+static void entry_settings(chat_job *j)
+{
+    const char *key = j->pp.t.p->key;
+    struct batch_state *b = j->batch;
+    if (b) {
+        for (size_t i = 0; i < b->n_cfgs; i++) {
+            if (!strcmp(b->cfgs[i].key, key)) {
+                j->policy = b->cfgs[i].policy;
+                j->bcfg = b->cfgs[i].bcfg;
+                j->limits = b->cfgs[i].limits;
+                j->cache_mode = (llmh_cache_mode)b->cfgs[i].cache_mode;
+                return;
+            }
+        }
+    }
+    llmh_retry_policy_from_settings(j->ctx->settings, key, &j->policy);
+    llmh_breaker_config_from_settings(j->ctx->settings, key, &j->bcfg);
+    llmh_limits_from_settings(j->ctx->settings, key, &j->limits);
+    j->cache_mode = cache_mode_of(j->ctx, key);
+    if (b) {
+        b->cfgs = llmh_xrealloc(b->cfgs, (b->n_cfgs + 1) * sizeof *b->cfgs);
+        b->cfgs[b->n_cfgs++] = (prov_cfg){llmh_strdup(key), j->bcfg, j->limits, j->policy,
+                                          (int)j->cache_mode};
+    }
+}
+
+/* Look the request up in the response cache. 1: answered from it. */
+static int cache_lookup(chat_job *j)
+{
     if (j->cache_mode == LLMH_CACHE_OFF || !(j->cache = llmh_ctx_cache(j->ctx))) {
         j->cache_mode = LLMH_CACHE_OFF;
         return 0;
@@ -626,14 +678,12 @@ static void begin_entry(chat_job *j)
         entry_failed(j);
         return;
     }
-    llmh_retry_policy_from_settings(j->ctx->settings, j->pp.t.p->key, &j->policy);
+    entry_settings(j);
     j->res = j->res ? j->res : llmh_xcalloc(1, sizeof *j->res);
     if (cache_lookup(j) || batch_follow(j))
         return;
     free(j->bkey);
     j->bkey = llmh_sprintf("%s|%s", j->pp.t.p->key, j->pp.t.base_url);
-    llmh_breaker_config_from_settings(j->ctx->settings, j->pp.t.p->key, &j->bcfg);
-    llmh_limits_from_settings(j->ctx->settings, j->pp.t.p->key, &j->limits);
     start_attempt(j);
 }
 
@@ -898,14 +948,6 @@ llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_res
 
 /* ---- batches: many jobs on one loop */
 
-typedef struct batch_state {
-    chat_job *jobs;
-    size_t n, next, done;
-    llmh_loop *loop;
-    llmh_batch_progress_cb progress;
-    void *ud;
-} batch_state;
-
 /* Identical requests in one batch make one upstream call: a job whose
  * cache key matches a running one waits for it (cache on only). */
 static int batch_follow(chat_job *j)
@@ -931,8 +973,6 @@ static void follower_go(void *ud)
     chat_job *f = ud;
     free(f->bkey);
     f->bkey = llmh_sprintf("%s|%s", f->pp.t.p->key, f->pp.t.base_url);
-    llmh_breaker_config_from_settings(f->ctx->settings, f->pp.t.p->key, &f->bcfg);
-    llmh_limits_from_settings(f->ctx->settings, f->pp.t.p->key, &f->limits);
     start_attempt(f);
 }
 
@@ -988,7 +1028,7 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     llmh_ctx_load_plugins(ctx);
     llmh_loop *loop = llmh_loop_new(concurrency);
     chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
-    batch_state b = {jobs, n, 0, 0, loop, progress, ud};
+    batch_state b = {NULL, 0, jobs, n, 0, 0, loop, progress, ud};
     for (size_t i = 0; i < n; i++) {
         job_init(&jobs[i], ctx, &reqs[i], loop);
         jobs[i].on_done = batch_job_done;
@@ -1010,6 +1050,9 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
         job_clear(&jobs[i]);
     }
     free(jobs);
+    for (size_t i = 0; i < b.n_cfgs; i++)
+        free(b.cfgs[i].key);
+    free(b.cfgs);
     llmh_loop_free(loop);
     return LLMH_OK;
 }

@@ -140,10 +140,29 @@ static llmh_status error_in_body(json_object *o, llmh_error *err)
                                  msg ? msg : json_object_to_json_string(e));
 }
 
+static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw_message);
+
 static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, llmh_chat_out *out,
                               llmh_error *err)
 {
     (void)c;
+    /* The usual whole answer reads like a chunk with "message" for "delta". */
+    int saw = 0;
+    llmh_chat_out probe;
+    llmh_chat_out_init(&probe);
+    if (fast_event(body, len, &probe, &saw) && saw) {
+        llmh_buf_append(&out->content, probe.content.data ? probe.content.data : "", probe.content.len);
+        llmh_buf_append(&out->reasoning, probe.reasoning.data ? probe.reasoning.data : "",
+                        probe.reasoning.len);
+        out->finish = probe.finish;
+        if (probe.usage.prompt_tokens >= 0)
+            out->usage.prompt_tokens = probe.usage.prompt_tokens;
+        if (probe.usage.completion_tokens >= 0)
+            out->usage.completion_tokens = probe.usage.completion_tokens;
+        llmh_chat_out_clear(&probe);
+        return LLMH_OK;
+    }
+    llmh_chat_out_clear(&probe);
     json_tokener *tok = json_tokener_new();
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
     json_tokener_free(tok);
@@ -177,8 +196,9 @@ static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, 
 
 /* The usual chunk, read without building a tree: choices[0].delta's
  * content and reasoning, finish_reason, usage. 0: not sure, use json-c. */
-static int fast_event(const char *data, size_t len, llmh_chat_out *out)
+static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw_message)
 {
+    *saw_message = 0;
     llmh_jscan s;
     llmh_jscan_init(&s, data, len);
     if (!llmh_jscan_eat(&s, '{'))
@@ -204,6 +224,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out)
                         continue;
                     if (!llmh_jscan_eat(&s, '{'))
                         return 0;
+                    *saw_message = 1;
                     int f3 = 1, r3;
                     llmh_jspan k3;
                     while ((r3 = llmh_jscan_next_key(&s, &f3, &k3)) == 1) {
@@ -287,7 +308,8 @@ static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, 
         *done = 1;
         return LLMH_OK;
     }
-    if (fast_event(ev->data, ev->len, out))
+    int saw = 0;
+    if (fast_event(ev->data, ev->len, out, &saw))
         return LLMH_OK;
     /* One tokener per call, kept by the host: no allocation per event. */
     llmh_call_private *priv = c->host_private;

@@ -325,14 +325,13 @@ static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key,
 static llmh_status bad(const llmh_settings *s, llmh_error *err, const char *key, const char *what,
                        const char *fmt, ...)
 {
-    char where[300] = "", msg[400];
+    char where[300] = "", src[200], msg[400];
     const char *file = NULL;
     int line = 0;
     if (key && llmh_settings_origin(s, key, &file, &line))
         snprintf(where, sizeof where, "%s:%d: ", file, line);
-    else if (key && llmh_settings_get(s, key, NULL))
-        snprintf(where, sizeof where,
-                 "%s: ", llmh_settings_source_text(s, key, (char[200]){0}, 200));
+    else if (key && llmh_settings_get(s, key, NULL)) /* from -s or the environment */
+        snprintf(where, sizeof where, "%s: ", llmh_settings_source_text(s, key, src, sizeof src));
     else if (llmh_settings_file(s))
         snprintf(where, sizeof where, "%s: ", llmh_settings_file(s));
     va_list ap;
@@ -520,10 +519,13 @@ llmh_status llmh_pipeline_load(llmh_ctx *ctx, const char *name, llmh_pipeline_de
         if (n_names)
             llmh_error_set(err, LLMH_E_CONFIG, 0, "unknown pipeline \"%s\"; defined: %s", name,
                            known.data);
+        else if (file)
+            llmh_error_set(err, LLMH_E_CONFIG, 0,
+                           "unknown pipeline \"%s\": %s has no [pipeline.NAME] section", name,
+                           file);
         else
             llmh_error_set(err, LLMH_E_CONFIG, 0,
-                           "unknown pipeline \"%s\": %s defines no [pipeline.NAME] section", name,
-                           file ? file : "no config file was read, so nothing");
+                           "unknown pipeline \"%s\": no config file was read (see -c FILE)", name);
         llmh_buf_free(&known);
         return LLMH_E_CONFIG;
     }
@@ -786,7 +788,8 @@ llmh_status llmh_pipeline_run(llmh_ctx *ctx, const char *name, const char *query
         snprintf(last_fail_msg, sizeof last_fail_msg, "stage %s failed: %s", sd->name, e.message);
         if (!sd->on_error_continue) {
             st = llmh_error_set(err, cs, e.http_status, "%s", last_fail_msg);
-            err ? (void)(err->retry_after_ms = e.retry_after_ms) : (void)0;
+            if (err)
+                err->retry_after_ms = e.retry_after_ms;
         }
     }
     /* The final answer: the last stage that answered and may give it. */

@@ -614,10 +614,12 @@ static llmh_status load_from(const llmh_settings *s, llmh_registry *r, const cha
         if (n)
             llmh_error_set(err, LLMH_E_CONFIG, 0, "unknown profile \"%s\"; defined: %s", name,
                            known.data);
+        else if (file)
+            llmh_error_set(err, LLMH_E_CONFIG, 0,
+                           "unknown profile \"%s\": %s has no [profile.NAME] section", name, file);
         else
             llmh_error_set(err, LLMH_E_CONFIG, 0,
-                           "unknown profile \"%s\": %s%s defines no [profile.NAME] section", name,
-                           file ? file : "no config file was read", file ? "" : ", so nothing");
+                           "unknown profile \"%s\": no config file was read (see -c FILE)", name);
         llmh_buf_free(&known);
         llmh_strv_free(names, n);
         return LLMH_E_CONFIG;
