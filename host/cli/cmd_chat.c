@@ -19,6 +19,9 @@ static const char help[] =
     "\n"
     "  -p, --provider P      provider key (see 'llmhost providers'); default llm.provider\n"
     "  -m, --model M         model id (see 'llmhost models -p P'); default llm.model\n"
+    "      --profile NAME    use [profile.NAME] from the config: its provider, model,\n"
+    "                        settings and answer shape; -p, -m and the options\n"
+    "                        below still win (see 'llmhost profiles')\n"
     "      --system TEXT     system prompt\n"
     "      --messages FILE   a JSON array of {\"role\",\"content\"} to send first\n"
     "                        (\"-\" reads it from standard input)\n"
@@ -31,7 +34,7 @@ static const char help[] =
     "      --show-reasoning  write the model's reasoning to stderr\n"
     "      --json            print one JSON document: provider, model, content,\n"
     "                        reasoning, finish_reason, usage, attempts, latency_ms,\n"
-    "                        ttft_ms\n"
+    "                        ttft_ms (and confidence with --profile)\n"
     "      --dry-run         print the HTTP request as JSON (secrets as \"***\") and\n"
     "                        send nothing\n"
     "      --batch FILE      run every request of a JSONL file (one JSON object per\n"
@@ -147,7 +150,7 @@ static json_object *usage_json(long v) { return v >= 0 ? json_object_new_int64(v
 int cmd_chat(cli *c, int argc, char **argv)
 {
     const char *provider = NULL, *model = NULL, *system = NULL, *messages_file = NULL;
-    const char *fallback = NULL, *batch = NULL;
+    const char *fallback = NULL, *batch = NULL, *profile = NULL;
     long concurrency = 4;
     int json = 0, dry = 0, stream = -1, show_reasoning = 0;
     int has_temp = 0;
@@ -177,6 +180,9 @@ int cmd_chat(cli *c, int argc, char **argv)
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
             VALUE(a);
             model = v;
+        } else if (!strcmp(a, "--profile")) {
+            VALUE(a);
+            profile = v;
         } else if (!strcmp(a, "--batch")) {
             VALUE(a);
             batch = v;
@@ -249,6 +255,8 @@ int cmd_chat(cli *c, int argc, char **argv)
         llmh_buf_free(&prompt);
         if (prompt_args || from_stdin || messages_file || dry)
             return cli_usage_error("chat", "--batch takes its requests from the file only");
+        if (profile)
+            return cli_usage_error("chat", "--profile does not apply to --batch");
         return cli_chat_batch(c, batch, (size_t)concurrency, provider, model);
     }
     if (from_stdin && prompt_args) {
@@ -322,7 +330,8 @@ int cmd_chat(cli *c, int argc, char **argv)
     llmh_error_clear(&err);
     if (dry) {
         char *out = NULL;
-        llmh_status st = llmh_chat_dry_run(ctx, &req, &out, &err);
+        llmh_status st = profile ? llmh_profile_chat_dry_run(ctx, profile, &req, &out, &err)
+                                 : llmh_chat_dry_run(ctx, &req, &out, &err);
         if (st != LLMH_OK) {
             cli_error("%s", err.message);
             rc = cli_exit_for(st);
@@ -334,7 +343,9 @@ int cmd_chat(cli *c, int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     llmh_chat_result *res = NULL;
-    llmh_status st = llmh_chat(ctx, &req, &res, &err);
+    int confidence = -1;
+    llmh_status st = profile ? llmh_profile_chat_ex(ctx, profile, &req, &res, &confidence, &err)
+                             : llmh_chat(ctx, &req, &res, &err);
     if (s.wrote && !s.last_nl && !s.broken)
         fputc('\n', stdout);
     if (st != LLMH_OK) {
@@ -363,6 +374,11 @@ int cmd_chat(cli *c, int argc, char **argv)
         json_object_object_add(o, "cached", json_object_new_boolean(res->cached));
         json_object_object_add(o, "tried_before",
                                res->fallback_note ? json_object_new_string(res->fallback_note) : NULL);
+        if (profile) {
+            json_object_object_add(o, "profile", json_object_new_string(profile));
+            json_object_object_add(o, "confidence",
+                                   confidence >= 0 ? json_object_new_int(confidence) : NULL);
+        }
         cli_print_json(o);
     }
     if (!json && res->fallback_note)

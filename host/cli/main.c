@@ -28,6 +28,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  chat       send a prompt, stream the answer (chat -p PROVIDER -m MODEL PROMPT)\n"
+    "  pipeline   run a multi-stage pipeline from the config (pipeline NAME QUERY)\n"
+    "  profiles   list the config's profiles and what they resolve to\n"
     "  models     list a provider's models\n"
     "  discover   probe the usual local servers (Ollama, LM Studio, llama.cpp, vLLM)\n"
     "  providers  list providers: base URL, key set or not, available or not\n"
@@ -44,6 +46,10 @@ static const char usage_text[] =
     "Exit status: 0 success, 2 usage or configuration error, 3 provider or\n"
     "network error, 4 plugin error.\n";
 
+/* Profiles and pipelines (cmd_profiles.c, cmd_pipeline.c). */
+int cmd_profiles(cli *c, int argc, char **argv);
+int cmd_pipeline(cli *c, int argc, char **argv);
+
 static const struct {
     const char *name;
     cli_cmd_fn fn;
@@ -56,6 +62,8 @@ static const struct {
     {"discover", cmd_discover},
     {"doctor", cmd_doctor},
     {"cache", cmd_cache},
+    {"profiles", cmd_profiles},
+    {"pipeline", cmd_pipeline},
 };
 
 void cli_error(const char *fmt, ...)

@@ -206,6 +206,16 @@ llmh_status llmh_models_get(llmh_target *t, int refresh, llmh_models_out *out, c
     *cached = 0;
     if (static_models(t, out))
         return LLMH_OK;
+    /* Without the key the provider would not list them: neither does the cache. */
+    if ((t->p->flags & LLMH_P_MODELS_NEED_KEY) && !t->api_key) {
+        llmh_error err;
+        llmh_error_clear(&err);
+        if (llmh_target_require_key(t, &err) == LLMH_OK)
+            llmh_error_set(&err, LLMH_E_CONFIG, 0, "%s needs an API key to list models",
+                           t->p->display_name);
+        *error = llmh_strdup(err.message);
+        return LLMH_OK;
+    }
     if (!refresh && cache_read(t, out, 0)) {
         *cached = 1;
         return LLMH_OK;

@@ -79,7 +79,14 @@ llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provide
         return llmh_error_set(err, LLMH_E_CONFIG, 0, "%s has no URL: set %s", p->display_name,
                               key);
     char *norm = NULL;
+    /* A provider with its own port (Ollama) is a local-style server: a bare
+     * "host" or "host:port" means plain http, as its own client assumes. */
+    char *with_scheme = NULL;
+    if (p->default_port > 0 && !strstr(v, "://"))
+        v = with_scheme = llmh_sprintf("http://%s", v);
     llmh_status st = llmh_url_normalize(v, &norm, err);
+    int had_scheme = with_scheme == NULL;
+    free(with_scheme);
     if (st != LLMH_OK) {
         /* Name the setting so the user knows where to fix it. */
         if (err) {
@@ -91,7 +98,7 @@ llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provide
     }
     /* Like Ollama's own client: "host" or "host:port" without a scheme
      * means the provider's port; an explicit scheme means its standard one. */
-    if (p->default_port > 0 && !strstr(v, "://")) {
+    if (st == LLMH_OK && p->default_port > 0 && !had_scheme) {
         char *with = with_default_port(norm, p->default_port);
         free(norm);
         norm = with;
