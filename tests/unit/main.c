@@ -22,6 +22,7 @@ static const struct {
     {"ratelimit", llmh_test_register_ratelimit},
     {"native_plugins", llmh_test_register_native_plugins},
     {"jscan", llmh_test_register_jscan},
+    {"profile", llmh_test_register_profile},
 };
 
 int main(int argc, char **argv)

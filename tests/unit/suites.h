@@ -14,5 +14,6 @@ int llmh_test_register_breaker(void);
 int llmh_test_register_ratelimit(void);
 int llmh_test_register_native_plugins(void);
 int llmh_test_register_jscan(void);
+int llmh_test_register_profile(void);
 
 #endif

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int llmh_test_register_profile(void);
+#include "suites.h"
 
 /* ---- fixtures: a temp dir with a config file, warnings captured ---- */
 
