@@ -38,6 +38,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 void cli_print_json(json_object *doc);
 /* Map a status to the exit code of the contract. */
 int cli_exit_for(llmh_status st);
+/* Commands whose only option is --json: -1 to go on, else the exit code
+ * (help printed, or a usage error). */
+int cli_json_only(const char *cmd, const char *help, int argc, char **argv, int *json);
 /* Is arg "-h" or "--help"? */
 int cli_is_help(const char *arg);
 

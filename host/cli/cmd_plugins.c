@@ -44,16 +44,9 @@ json_object *cli_plugin_json(const llmh_registry *r, const llmh_plugin_rec *p)
 int cmd_plugins(cli *c, int argc, char **argv)
 {
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
-            return cli_usage_error("plugins", "unexpected argument \"%s\"", argv[i]);
-        }
-    }
+    int rc = cli_json_only("plugins", help, argc, argv, &json);
+    if (rc >= 0)
+        return rc;
     llmh_ctx *ctx = cli_ctx(c);
     if (!ctx)
         return EXIT_USAGE;

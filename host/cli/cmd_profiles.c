@@ -117,16 +117,9 @@ static void profile_text(const llmh_profile_info *p)
 int cmd_profiles(cli *c, int argc, char **argv)
 {
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
-            return cli_usage_error("profiles", "unexpected argument %s", argv[i]);
-        }
-    }
+    int rc = cli_json_only("profiles", help, argc, argv, &json);
+    if (rc >= 0)
+        return rc;
     llmh_ctx *ctx = cli_ctx(c);
     if (!ctx)
         return EXIT_USAGE;

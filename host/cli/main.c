@@ -98,6 +98,22 @@ void cli_print_json(json_object *doc)
     json_object_put(doc);
 }
 
+int cli_json_only(const char *cmd, const char *help, int argc, char **argv, int *json)
+{
+    *json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(help, stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            *json = 1;
+        } else {
+            return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[i]);
+        }
+    }
+    return -1;
+}
+
 int cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");

@@ -160,43 +160,9 @@ void llmh_strv_free(char **v, size_t n)
     free(v);
 }
 
-/* ---- names ---- */
-
-struct names {
-    char **v;
-    size_t n;
-};
-
-static void names_add(struct names *nm, const char *name, size_t len)
-{
-    for (size_t i = 0; i < nm->n; i++)
-        if (strlen(nm->v[i]) == len && strncmp(nm->v[i], name, len) == 0)
-            return;
-    nm->v = llmh_xrealloc(nm->v, (nm->n + 1) * sizeof *nm->v);
-    nm->v[nm->n++] = llmh_strndup(name, len);
-}
-
-static void on_section(void *ud, const char *name)
-{
-    names_add(ud, name, strlen(name));
-}
-
-static void on_profile_key(void *ud, const char *key, const char *value)
-{
-    (void)value;
-    const char *rest = key + strlen("profile.");
-    const char *dot = strchr(rest, '.');
-    if (dot && dot > rest)
-        names_add(ud, rest, (size_t)(dot - rest));
-}
-
 char **llmh_profile_names(const llmh_settings *s, size_t *n)
 {
-    struct names nm = {NULL, 0};
-    llmh_settings_sections(s, "profile.", on_section, &nm);
-    llmh_settings_foreach(s, "profile.", on_profile_key, &nm);
-    *n = nm.n;
-    return nm.v;
+    return llmh_settings_names(s, "profile.", n);
 }
 
 int llmh_profile_exists(const llmh_settings *s, const char *name)

@@ -1231,3 +1231,49 @@ long llmh_settings_max_retries(const llmh_settings *s, const char *provider_key)
 {
     return provider_long(s, provider_key, "max_retries", 2, 0, 5);
 }
+
+/* ---- names of sections under a prefix ---- */
+
+struct names {
+    char **v;
+    size_t n;
+    size_t prefix_len;
+};
+
+static void names_add(struct names *nm, const char *name, size_t len)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (strlen(nm->v[i]) == len && strncmp(nm->v[i], name, len) == 0)
+            return;
+    char **v = realloc(nm->v, (nm->n + 1) * sizeof *v);
+    char *copy = strndup(name, len);
+    if (!v || !copy) {
+        free(copy);
+        if (v)
+            nm->v = v;
+        return;
+    }
+    nm->v = v;
+    nm->v[nm->n++] = copy;
+}
+
+static void names_on_section(void *ud, const char *name) { names_add(ud, name, strlen(name)); }
+
+static void names_on_key(void *ud, const char *key, const char *value)
+{
+    (void)value;
+    struct names *nm = ud;
+    const char *rest = key + nm->prefix_len;
+    const char *dot = strchr(rest, '.');
+    if (dot && dot > rest)
+        names_add(nm, rest, (size_t)(dot - rest));
+}
+
+char **llmh_settings_names(const llmh_settings *s, const char *prefix, size_t *n)
+{
+    struct names nm = {NULL, 0, strlen(prefix)};
+    llmh_settings_sections(s, prefix, names_on_section, &nm);
+    llmh_settings_foreach(s, prefix, names_on_key, &nm);
+    *n = nm.n;
+    return nm.v;
+}

@@ -132,6 +132,11 @@ void llmh_settings_sections(const llmh_settings *s, const char *prefix,
  * default 1800; below 1 becomes 1 (warning); not a number is warned about
  * and skipped (an invalid per-provider value falls back to the global one,
  * an invalid global one to 1800). provider_key may be NULL. */
+/* Names under prefix ("profile." → each profile's NAME), from section
+ * headers and from keys set any other way, each once, file order first.
+ * malloc'd array of malloc'd strings; *n gets the count. */
+char **llmh_settings_names(const llmh_settings *s, const char *prefix, size_t *n);
+
 long llmh_settings_request_timeout(const llmh_settings *s, const char *provider_key);
 /* Same pattern for max_retries: default 2, clamped to 0..5 (warning). */
 long llmh_settings_max_retries(const llmh_settings *s, const char *provider_key);
