@@ -232,6 +232,8 @@ static int setup(xfer *x)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must not carry our key away */
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    /* HTTP/2 where a TLS server offers it (ALPN); batches then multiplex. */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "llmhost/" LLMH_VERSION_STRING);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
@@ -406,6 +408,7 @@ llmh_loop *llmh_loop_new(size_t max_parallel)
     llmh_transport_ref();
     llmh_loop *l = llmh_xcalloc(1, sizeof *l);
     l->multi = curl_multi_init();
+    curl_multi_setopt(l->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     l->max_parallel = max_parallel;
     return l;
 }
