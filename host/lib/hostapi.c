@@ -11,6 +11,7 @@
 
 #include "codec_openai.h"
 #include "error.h"
+#include "jscan.h"
 #include "log.h"
 #include "registry.h"
 #include "url.h"
@@ -130,6 +131,33 @@ static llmh_json *j_parse(const char *text, size_t len)
         o = NULL;
     }
     return L(o);
+}
+
+/* Fields by path with the allocation-free scanner; the decoded strings live
+ * in one buffer per thread, kept from call to call. */
+static pthread_key_t fields_key;
+static pthread_once_t fields_once = PTHREAD_ONCE_INIT;
+static void fields_buf_free(void *b)
+{
+    llmh_buf_free(b);
+    free(b);
+}
+static void fields_key_init(void) { pthread_key_create(&fields_key, fields_buf_free); }
+
+static int j_fields(const char *text, size_t len, llmh_json_field *fields, size_t n)
+{
+    pthread_once(&fields_once, fields_key_init);
+    llmh_buf *b = pthread_getspecific(fields_key);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return 0;
+        if (pthread_setspecific(fields_key, b) != 0) {
+            free(b);
+            return 0;
+        }
+    }
+    return llmh_jscan_fields(text, len, fields, n, b);
 }
 
 static void j_free(llmh_json *v) { json_object_put(J(v)); }
@@ -502,6 +530,7 @@ static const llmh_host host_table = {
     .models_detail = models_detail,
     .error_set = host_error_set,
     .openai = &llmh_codec_openai,
+    .json_fields = j_fields,
 };
 
 const llmh_host *llmh_host_table(void) { return &host_table; }

@@ -3,6 +3,10 @@
  * only for the fields a caller keeps. */
 #include "jscan.h"
 
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,19 +94,49 @@ int llmh_jscan_string(llmh_jscan *s, llmh_jspan *out)
     }
 }
 
-static int number(llmh_jscan *s)
+static int digit(const char *p, const char *end) { return p < end && *p >= '0' && *p <= '9'; }
+
+/* A number as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (json-c takes more, such as "1." or "01": those go to the full parser).
+ * *is_double (may be NULL): it has a fraction or an exponent. */
+static int number_ex(llmh_jscan *s, int *is_double)
 {
-    const char *p = s->p;
-    if (p < s->end && *p == '-')
+    const char *p = s->p, *end = s->end;
+    int dbl = 0;
+    if (p < end && *p == '-')
         p++;
-    if (p >= s->end || *p < '0' || *p > '9')
+    if (!digit(p, end))
         return 0;
-    while (p < s->end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' ||
-                          *p == '+' || *p == '-'))
+    if (*p == '0')
         p++;
+    else
+        while (digit(p, end))
+            p++;
+    if (p < end && *p == '.') {
+        p++;
+        if (!digit(p, end))
+            return 0;
+        while (digit(p, end))
+            p++;
+        dbl = 1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!digit(p, end))
+            return 0;
+        while (digit(p, end))
+            p++;
+        dbl = 1;
+    }
+    if (is_double)
+        *is_double = dbl;
     s->p = p;
     return 1;
 }
+
+static int number(llmh_jscan *s) { return number_ex(s, NULL); }
 
 static int literal(llmh_jscan *s, const char *word)
 {
@@ -113,9 +147,10 @@ static int literal(llmh_jscan *s, const char *word)
     return 1;
 }
 
-static int skip_depth(llmh_jscan *s, int depth)
+/* Skip the value at the cursor; depth: the containers around it, at most max. */
+static int skip_depth(llmh_jscan *s, int depth, int max)
 {
-    if (depth > MAX_DEPTH)
+    if (depth > max)
         return 0;
     char c = llmh_jscan_peek(s);
     llmh_jspan tmp;
@@ -126,7 +161,7 @@ static int skip_depth(llmh_jscan *s, int depth)
         int first = 1;
         int r;
         while ((r = llmh_jscan_next_key(s, &first, &tmp)) == 1)
-            if (!skip_depth(s, depth + 1))
+            if (!skip_depth(s, depth + 1, max))
                 return 0;
         return r == 0;
     }
@@ -135,7 +170,7 @@ static int skip_depth(llmh_jscan *s, int depth)
         if (llmh_jscan_eat(s, ']'))
             return 1;
         for (;;) {
-            if (!skip_depth(s, depth + 1))
+            if (!skip_depth(s, depth + 1, max))
                 return 0;
             if (llmh_jscan_eat(s, ','))
                 continue;
@@ -148,7 +183,7 @@ static int skip_depth(llmh_jscan *s, int depth)
     }
 }
 
-int llmh_jscan_skip(llmh_jscan *s) { return skip_depth(s, 0); }
+int llmh_jscan_skip(llmh_jscan *s) { return skip_depth(s, 0, MAX_DEPTH); }
 
 int llmh_jscan_null(llmh_jscan *s)
 {
@@ -266,4 +301,259 @@ void llmh_jspan_append(const llmh_jspan *v, llmh_buf *b)
         default: llmh_buf_append(b, &e, 1); break; /* \" \\ \/ */
         }
     }
+}
+
+/* ---- fields by path (host->json_fields) */
+
+/* json-c's default tokener depth (32) lets a value sit inside at most 31
+ * objects and arrays; json_parse fails beyond, so json_fields gives up too. */
+#define FIELDS_MAX_DEPTH 31
+
+/* A field still being looked for at the current level of the document. */
+typedef struct fcand {
+    size_t field;    /* its index in the caller's array */
+    const char *seg; /* this level's path segment (not NUL-terminated) */
+    size_t seglen;
+    int last;        /* the segment is the path's last */
+    long index;      /* the segment as an array index; -1 if it is not one */
+} fcand;
+
+typedef struct fctx {
+    llmh_json_field *f;
+    llmh_jspan *span; /* raw strings of LLMH_JSON_STRING fields, decoded at the end */
+} fctx;
+
+static void fcand_at(fcand *c, size_t field, const char *seg)
+{
+    size_t n = 0;
+    while (seg[n] && seg[n] != '.')
+        n++;
+    c->field = field;
+    c->seg = seg;
+    c->seglen = n;
+    c->last = seg[n] == '\0';
+    c->index = -1;
+    /* Decimal digits without a leading zero (or "0"), small enough. */
+    if (n && n <= 9 && (seg[0] != '0' || n == 1)) {
+        long v = 0;
+        size_t i;
+        for (i = 0; i < n && seg[i] >= '0' && seg[i] <= '9'; i++)
+            v = v * 10 + (seg[i] - '0');
+        if (i == n)
+            c->index = v;
+    }
+}
+
+static void field_clear(llmh_json_field *f)
+{
+    f->type = LLMH_JSON_NULL;
+    f->str = NULL;
+    f->len = 0;
+    f->i = 0;
+    f->d = 0;
+    f->b = 0;
+}
+
+/* The C locale for strtod, whatever the process set with setlocale. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+/* The number in [start, end) as json-c reads it into the field. */
+static int field_number(llmh_json_field *f, const char *start, const char *end, int is_double)
+{
+    size_t n = (size_t)(end - start);
+    if (!is_double) {
+        const char *p = start;
+        int neg = *p == '-';
+        unsigned long long v = 0;
+        for (p += neg; p < end; p++) {
+            unsigned d = (unsigned)(*p - '0');
+            if (v > (ULLONG_MAX - d) / 10)
+                return 0;
+            v = v * 10 + d;
+        }
+        /* Beyond long long json-c keeps an unsigned value or clamps: not ours to mimic. */
+        if (neg ? v > (unsigned long long)LLONG_MAX + 1 : v > (unsigned long long)LLONG_MAX)
+            return 0;
+        f->type = LLMH_JSON_INT;
+        f->i = neg ? (v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v)
+                   : (long long)v;
+        f->d = (double)f->i;
+        return 1;
+    }
+    char buf[64];
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, start, n);
+    buf[n] = '\0';
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale == (locale_t)0)
+        return 0;
+    double d = strtod_l(buf, NULL, c_locale);
+    if (!isfinite(d))
+        return 0; /* 1e400: json-c's own business */
+    f->type = LLMH_JSON_DOUBLE;
+    f->d = d;
+    /* json_object_get_int64 of a double: truncated, clamped. */
+    f->i = d >= (double)LLONG_MAX ? LLONG_MAX : d <= (double)LLONG_MIN ? LLONG_MIN : (long long)d;
+    return 1;
+}
+
+static int fields_object(fctx *x, llmh_jscan *s, int depth, const fcand *c, size_t nc);
+static int fields_array(fctx *x, llmh_jscan *s, int depth, const fcand *c, size_t nc);
+
+/* The value at the cursor, which the candidates m[0..nm) all name (as their
+ * last segment, or on their way deeper); depth: the containers around it. */
+static int fields_value(fctx *x, llmh_jscan *s, int depth, const fcand *m, size_t nm)
+{
+    if (depth > FIELDS_MAX_DEPTH)
+        return 0;
+    fcand next[LLMH_JSCAN_FIELDS_MAX];
+    size_t nn = 0;
+    for (size_t i = 0; i < nm; i++) {
+        /* A duplicate member replaces what an earlier one gave. */
+        field_clear(&x->f[m[i].field]);
+        if (!m[i].last)
+            fcand_at(&next[nn++], m[i].field, m[i].seg + m[i].seglen + 1);
+    }
+    char c = llmh_jscan_peek(s);
+    llmh_json_type t;
+    llmh_jspan str = {0};
+    int bv = 0;
+    llmh_json_field num = {0};
+    if (c == '{' || c == '[') {
+        t = c == '{' ? LLMH_JSON_OBJECT : LLMH_JSON_ARRAY;
+        if (nn) {
+            s->p++;
+            if (!(c == '{' ? fields_object(x, s, depth + 1, next, nn)
+                           : fields_array(x, s, depth + 1, next, nn)))
+                return 0;
+        } else if (!skip_depth(s, depth, FIELDS_MAX_DEPTH)) {
+            return 0;
+        }
+    } else if (c == '"') {
+        if (!llmh_jscan_string(s, &str))
+            return 0;
+        t = LLMH_JSON_STRING;
+    } else if (c == 't' || c == 'f') {
+        if (!literal(s, c == 't' ? "true" : "false"))
+            return 0;
+        t = LLMH_JSON_BOOL;
+        bv = c == 't';
+    } else if (c == 'n') {
+        if (!literal(s, "null"))
+            return 0;
+        t = LLMH_JSON_NULL;
+    } else {
+        const char *start = s->p;
+        int dbl = 0;
+        if (!number_ex(s, &dbl))
+            return 0;
+        /* Parsed only when a field wants it. */
+        int want = 0;
+        for (size_t i = 0; i < nm && !want; i++)
+            want = m[i].last;
+        if (want && !field_number(&num, start, s->p, dbl))
+            return 0;
+        t = want ? num.type : LLMH_JSON_INT;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        if (!m[i].last)
+            continue; /* on the way through a string or number: absent */
+        llmh_json_field *f = &x->f[m[i].field];
+        f->type = t;
+        if (t == LLMH_JSON_STRING)
+            x->span[m[i].field] = str;
+        else if (t == LLMH_JSON_BOOL)
+            f->b = bv;
+        else if (t == LLMH_JSON_INT || t == LLMH_JSON_DOUBLE) {
+            f->i = num.i;
+            f->d = num.d;
+        }
+    }
+    return 1;
+}
+
+/* Members of an object (cursor after '{') for the candidates c[0..nc). */
+static int fields_object(fctx *x, llmh_jscan *s, int depth, const fcand *c, size_t nc)
+{
+    int first = 1, r;
+    llmh_jspan k;
+    fcand m[LLMH_JSCAN_FIELDS_MAX];
+    while ((r = llmh_jscan_next_key(s, &first, &k)) == 1) {
+        /* An escaped name might decode to a wanted one: not sure, give up. */
+        if (k.escaped && nc)
+            return 0;
+        size_t nm = 0;
+        for (size_t i = 0; i < nc; i++)
+            if (c[i].seglen == k.len && memcmp(c[i].seg, k.start, k.len) == 0)
+                m[nm++] = c[i];
+        if (!(nm ? fields_value(x, s, depth, m, nm) : skip_depth(s, depth, FIELDS_MAX_DEPTH)))
+            return 0;
+    }
+    return r == 0;
+}
+
+/* Items of an array (cursor after '[') for the candidates c[0..nc). */
+static int fields_array(fctx *x, llmh_jscan *s, int depth, const fcand *c, size_t nc)
+{
+    if (llmh_jscan_eat(s, ']'))
+        return 1;
+    fcand m[LLMH_JSCAN_FIELDS_MAX];
+    for (long idx = 0;; idx++) {
+        size_t nm = 0;
+        for (size_t i = 0; i < nc; i++)
+            if (c[i].index == idx)
+                m[nm++] = c[i];
+        if (!(nm ? fields_value(x, s, depth, m, nm) : skip_depth(s, depth, FIELDS_MAX_DEPTH)))
+            return 0;
+        if (llmh_jscan_eat(s, ','))
+            continue;
+        return llmh_jscan_eat(s, ']');
+    }
+}
+
+int llmh_jscan_fields(const char *text, size_t len, llmh_json_field *fields, size_t n,
+                      llmh_buf *scratch)
+{
+    if (!text || (n && !fields) || n > LLMH_JSCAN_FIELDS_MAX || !scratch)
+        return 0;
+    fcand c[LLMH_JSCAN_FIELDS_MAX];
+    llmh_jspan span[LLMH_JSCAN_FIELDS_MAX];
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        field_clear(&fields[i]);
+        if (fields[i].path)
+            fcand_at(&c[nc++], i, fields[i].path);
+    }
+    fctx x = {fields, span};
+    llmh_jscan s;
+    llmh_jscan_init(&s, text, len);
+    if (!llmh_jscan_eat(&s, '{') || !fields_object(&x, &s, 1, c, nc))
+        return 0;
+    llmh_jscan_peek(&s);
+    if (s.p != s.end)
+        return 0; /* trailing bytes (a NUL included) */
+
+    /* Decode the strings, then point at them: the buffer may move while it grows. */
+    size_t need = 0, off[LLMH_JSCAN_FIELDS_MAX];
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].type == LLMH_JSON_STRING)
+            need += span[i].len + 1; /* decoding never makes a string longer */
+    if (scratch->cap > ((size_t)1 << 20) && need < scratch->cap / 4)
+        llmh_buf_free(scratch); /* one huge answer once: do not keep its buffer forever */
+    llmh_buf_reset(scratch);
+    for (size_t i = 0; i < n; i++) {
+        if (fields[i].type != LLMH_JSON_STRING)
+            continue;
+        off[i] = scratch->len;
+        llmh_jspan_append(&span[i], scratch);
+        fields[i].len = scratch->len - off[i];
+        llmh_buf_append(scratch, "", 1); /* each string NUL-terminated */
+    }
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].type == LLMH_JSON_STRING)
+            fields[i].str = scratch->data + off[i];
+    return 1;
 }

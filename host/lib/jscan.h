@@ -5,6 +5,7 @@
 #ifndef LLMH_JSCAN_H
 #define LLMH_JSCAN_H
 
+#include <llmhost/plugin.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -41,5 +42,12 @@ int llmh_jscan_next_key(llmh_jscan *s, int *first, llmh_jspan *key);
 int llmh_jspan_is(const llmh_jspan *k, const char *name);
 /* Append the decoded string to b (escapes, \uXXXX and surrogate pairs to UTF-8). */
 void llmh_jspan_append(const llmh_jspan *v, llmh_buf *b);
+
+/* The most fields one llmh_jscan_fields call reads. */
+#define LLMH_JSCAN_FIELDS_MAX 64
+/* host->json_fields (see <llmhost/plugin.h>) with the buffer for the
+ * decoded strings given: scratch is reset, then holds them. */
+int llmh_jscan_fields(const char *text, size_t len, llmh_json_field *fields, size_t n,
+                      llmh_buf *scratch);
 
 #endif

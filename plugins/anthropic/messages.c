@@ -20,6 +20,7 @@
  *    Anthropic-compatible endpoint) go to the host's OpenAI classifier. */
 #include "messages.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,12 +353,141 @@ static void take_block_text(const llmh_host *h, const llmh_json *b, llmh_chat_ou
         h->out_reasoning(out, s, n);
 }
 
+/* The usual events read without a tree, through host->json_fields when the
+ * host has it (a 1.0 host may not). The fields are ordered so that each
+ * named event asks only for its own run of them. */
+enum {
+    F_TYPE,
+    F_DELTA_TYPE, F_DELTA_TEXT, F_DELTA_THINKING,                  /* content_block_delta */
+    F_DELTA_STOP, F_USAGE_IN, F_USAGE_CW, F_USAGE_CR, F_USAGE_OUT, /* message_delta */
+    F_BLOCK_TYPE, F_BLOCK_TEXT, F_BLOCK_THINKING,                  /* content_block_start */
+    F_MSG_IN, F_MSG_CW, F_MSG_CR,                                  /* message_start */
+    F_N
+};
+static const char *const fast_paths[F_N] = {
+    "type",
+    "delta.type", "delta.text", "delta.thinking",
+    "delta.stop_reason", "usage.input_tokens", "usage.cache_creation_input_tokens",
+    "usage.cache_read_input_tokens", "usage.output_tokens",
+    "content_block.type", "content_block.text", "content_block.thinking",
+    "message.usage.input_tokens", "message.usage.cache_creation_input_tokens",
+    "message.usage.cache_read_input_tokens"};
+
+typedef enum { EV_OTHER, EV_BLOCK_DELTA, EV_BLOCK_START, EV_MSG_START, EV_MSG_DELTA, EV_MSG_STOP,
+               EV_ERROR } ev_kind;
+
+static ev_kind kind_of(const char *name)
+{
+    if (is(name, "content_block_delta"))
+        return EV_BLOCK_DELTA;
+    if (is(name, "content_block_start"))
+        return EV_BLOCK_START;
+    if (is(name, "message_start"))
+        return EV_MSG_START;
+    if (is(name, "message_delta"))
+        return EV_MSG_DELTA;
+    if (is(name, "message_stop"))
+        return EV_MSG_STOP;
+    if (is(name, "error"))
+        return EV_ERROR;
+    return EV_OTHER; /* content_block_stop, ping, events added later */
+}
+
+static int has_json_fields(const llmh_host *h)
+{
+    return offsetof(llmh_host, json_fields) + sizeof(void *) <= h->struct_size && h->json_fields;
+}
+
+/* get_count of a field. */
+static long field_count(const llmh_json_field *f)
+{
+    if (f->type != LLMH_JSON_INT && f->type != LLMH_JSON_DOUBLE)
+        return -1;
+    return f->i >= 0 && f->i <= 0x7fffffffLL ? (long)f->i : -1;
+}
+
+/* prompt_tokens of the three usage fields from in. */
+static long field_prompt_tokens(const llmh_json_field *in)
+{
+    long n = field_count(&in[0]);
+    if (n < 0)
+        return -1;
+    long cw = field_count(&in[1]), cr = field_count(&in[2]);
+    return n + (cw > 0 ? cw : 0) + (cr > 0 ? cr : 0);
+}
+
+/* take_block_text of a block's type, text and thinking fields. */
+static void field_block_text(const llmh_host *h, const llmh_json_field *b, llmh_chat_out *out)
+{
+    const char *type = b[0].type == LLMH_JSON_STRING ? b[0].str : NULL;
+    if ((is(type, "text") || is(type, "text_delta")) && b[1].type == LLMH_JSON_STRING && b[1].len)
+        h->out_content(out, b[1].str, b[1].len);
+    else if ((is(type, "thinking") || is(type, "thinking_delta")) &&
+             b[2].type == LLMH_JSON_STRING && b[2].len)
+        h->out_reasoning(out, b[2].str, b[2].len);
+}
+
+/* anthropic_parse_event for a well-formed event that is not an error.
+ * Returns 0 without touching out for anything else (malformed data, an
+ * "error" event): the caller takes the json_parse path. name: the SSE
+ * event's, NULL when unnamed. */
+static int fast_event(const llmh_host *h, const char *name, const llmh_stream_event *ev,
+                      llmh_chat_out *out, int *done)
+{
+    if (!has_json_fields(h))
+        return 0;
+    ev_kind k = name ? kind_of(name) : EV_OTHER;
+    size_t lo = 0, hi = 0; /* the fields to ask for: all of them for unnamed events */
+    if (!name)
+        hi = F_N;
+    else if (k == EV_BLOCK_DELTA)
+        lo = F_DELTA_TYPE, hi = F_DELTA_THINKING + 1;
+    else if (k == EV_MSG_DELTA)
+        lo = F_DELTA_STOP, hi = F_USAGE_OUT + 1;
+    else if (k == EV_BLOCK_START)
+        lo = F_BLOCK_TYPE, hi = F_BLOCK_THINKING + 1;
+    else if (k == EV_MSG_START)
+        lo = F_MSG_IN, hi = F_MSG_CR + 1;
+    else if (k == EV_ERROR)
+        return 0;
+    llmh_json_field f[F_N];
+    memset(f, 0, sizeof f);
+    for (size_t i = 0; i < F_N; i++)
+        f[i].path = fast_paths[i];
+    if (!h->json_fields(ev->data, ev->len, f + lo, hi - lo))
+        return 0;
+    if (!name) {
+        k = kind_of(f[F_TYPE].type == LLMH_JSON_STRING ? f[F_TYPE].str : NULL);
+        if (k == EV_ERROR)
+            return 0;
+    }
+    switch (k) {
+    case EV_BLOCK_DELTA: field_block_text(h, &f[F_DELTA_TYPE], out); break;
+    case EV_BLOCK_START: field_block_text(h, &f[F_BLOCK_TYPE], out); break;
+    case EV_MSG_START: h->out_usage(out, field_prompt_tokens(&f[F_MSG_IN]), -1); break;
+    case EV_MSG_DELTA: {
+        llmh_finish fin = finish_from(f[F_DELTA_STOP].type == LLMH_JSON_STRING
+                                          ? f[F_DELTA_STOP].str
+                                          : NULL);
+        if (fin != LLMH_FINISH_NONE)
+            h->out_finish(out, fin);
+        h->out_usage(out, field_prompt_tokens(&f[F_USAGE_IN]), field_count(&f[F_USAGE_OUT]));
+        break;
+    }
+    case EV_MSG_STOP: *done = 1; break;
+    default: break;
+    }
+    return 1;
+}
+
 llmh_status anthropic_parse_event(const llmh_call *c, const llmh_stream_event *ev,
                                   llmh_chat_out *out, int *done, llmh_error *err)
 {
     const llmh_host *h = c->host;
     const char *name = ev->event && !is(ev->event, "message") ? ev->event : NULL;
     if (is(name, "ping"))
+        return LLMH_OK;
+    if (fast_event(h, name, ev, out, done))
         return LLMH_OK;
     llmh_json *o = h->json_parse(ev->data, ev->len);
     if (h->json_type(o) != LLMH_JSON_OBJECT) {

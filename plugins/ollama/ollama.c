@@ -18,6 +18,7 @@
  *  - llm.ollama.api_key, when set, goes out as Authorization: Bearer on every
  *    request (Ollama behind an authenticating proxy). */
 #include <llmhost/plugin.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,59 @@ static int take_chat(const llmh_host *h, const llmh_json *o, llmh_chat_out *out)
     return 1;
 }
 
+/* The usual chat object read without a tree, through host->json_fields when
+ * the host has it (a 1.0 host may not): the same fields take_chat reads,
+ * and "error" and "message" to know when this is not the usual shape. */
+enum { F_CONTENT, F_THINKING, F_DONE, F_REASON, F_PROMPT, F_EVAL, F_ERROR, F_MESSAGE, F_N };
+static const char *const fast_paths[F_N] = {
+    "message.content", "message.thinking", "done", "done_reason", "prompt_eval_count",
+    "eval_count",      "error",            "message"};
+
+static int has_json_fields(const llmh_host *h)
+{
+    return offsetof(llmh_host, json_fields) + sizeof(void *) <= h->struct_size && h->json_fields;
+}
+
+/* json_count of a field. */
+static long long field_count(const llmh_json_field *f)
+{
+    if (f->type == LLMH_JSON_INT || f->type == LLMH_JSON_DOUBLE)
+        return f->i;
+    if (f->type == LLMH_JSON_STRING && *f->str >= '0' && *f->str <= '9')
+        return strtoll(f->str, NULL, 10);
+    return -1;
+}
+
+/* take_chat on the fields of text, when it is a JSON object with no
+ * "error", a boolean or absent "done" and, if need_message, an object
+ * "message". Returns 0 without touching out for anything else: the caller
+ * takes the json_parse path, which words the errors. */
+static int fast_chat(const llmh_host *h, const char *text, size_t len, int need_message,
+                     llmh_chat_out *out, int *done)
+{
+    if (!has_json_fields(h))
+        return 0;
+    llmh_json_field f[F_N];
+    memset(f, 0, sizeof f);
+    for (size_t i = 0; i < F_N; i++)
+        f[i].path = fast_paths[i];
+    if (!h->json_fields(text, len, f, F_N) || f[F_ERROR].type != LLMH_JSON_NULL ||
+        (f[F_DONE].type != LLMH_JSON_NULL && f[F_DONE].type != LLMH_JSON_BOOL) ||
+        (need_message && f[F_MESSAGE].type != LLMH_JSON_OBJECT))
+        return 0;
+    if (f[F_THINKING].type == LLMH_JSON_STRING && f[F_THINKING].len)
+        h->out_reasoning(out, f[F_THINKING].str, f[F_THINKING].len);
+    if (f[F_CONTENT].type == LLMH_JSON_STRING && f[F_CONTENT].len)
+        h->out_content(out, f[F_CONTENT].str, f[F_CONTENT].len);
+    *done = f[F_DONE].type == LLMH_JSON_BOOL && f[F_DONE].b;
+    if (!*done)
+        return 1;
+    h->out_finish(out, finish_from(f[F_REASON].type == LLMH_JSON_STRING ? f[F_REASON].str : NULL));
+    long long pt = field_count(&f[F_PROMPT]), ct = field_count(&f[F_EVAL]);
+    h->out_usage(out, pt >= 0 ? (long)pt : -1, ct >= 0 ? (long)ct : -1);
+    return 1;
+}
+
 /* {"error": "..."} (or an OpenAI-style {"error": {"message": ...}} from a
  * proxy in front): the message, or NULL. */
 static const char *error_message(const llmh_host *h, const llmh_json *o)
@@ -225,6 +279,9 @@ static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, 
                               llmh_error *err)
 {
     const llmh_host *h = c->host;
+    int done = 0;
+    if (fast_chat(h, body, len, 1, out, &done))
+        return LLMH_OK;
     llmh_json *o = h->json_parse(body, len);
     if (h->json_type(o) != LLMH_JSON_OBJECT) {
         h->json_free(o);
@@ -248,6 +305,12 @@ static llmh_status parse_event(const llmh_call *c, const llmh_stream_event *ev, 
                                int *done, llmh_error *err)
 {
     const llmh_host *h = c->host;
+    int fast_done = 0;
+    if (fast_chat(h, ev->data, ev->len, 0, out, &fast_done)) {
+        if (fast_done)
+            *done = 1;
+        return LLMH_OK;
+    }
     llmh_json *o = h->json_parse(ev->data, ev->len);
     if (h->json_type(o) != LLMH_JSON_OBJECT) {
         h->json_free(o);

@@ -180,6 +180,22 @@ typedef struct llmh_provider {
     long default_port;            /* added to a URL given without a port (Ollama: 11434); 0: none */
 } llmh_provider;
 
+/* One field of a JSON object for host->json_fields: path in, value out.
+ * path is dotted: "message.content", "delta.type", "choices.0.delta.content".
+ * In an object every segment is a member name; in an array a segment of
+ * decimal digits is an index. type is LLMH_JSON_NULL when the field is absent
+ * or null, and when the path runs through something that is not an object or
+ * array; objects and arrays report only their type. */
+typedef struct llmh_json_field {
+    const char *path;    /* in; NULL: always absent */
+    llmh_json_type type; /* out */
+    const char *str;     /* out, LLMH_JSON_STRING: decoded UTF-8, NUL-terminated; else NULL */
+    size_t len;          /* out, LLMH_JSON_STRING: bytes in str (may hold NUL bytes) */
+    long long i;         /* out, LLMH_JSON_INT; for LLMH_JSON_DOUBLE truncated (clamped) */
+    double d;            /* out, LLMH_JSON_DOUBLE; for LLMH_JSON_INT the same value */
+    int b;               /* out, LLMH_JSON_BOOL */
+} llmh_json_field;
+
 /* The host services table. Every pointer is set by a host of this ABI major;
  * check struct_size before using members added in a later minor. */
 typedef struct llmh_host {
@@ -256,6 +272,20 @@ typedef struct llmh_host {
     /* The host's OpenAI chat-completions codec, for wrappers and for
      * providers whose codec is NULL. */
     const llmh_codec *openai;
+
+    /* Added after 1.0 was first released: use it only when
+     * offsetof(llmh_host, json_fields) + sizeof(void *) <= host->struct_size.
+     * The fields of a JSON object read by path without building a tree (fast;
+     * no allocation per call). Returns 1 when text is one well-formed JSON
+     * object and every field was filled (the same values json_parse and
+     * json_get/json_index would give; duplicate members: the last wins);
+     * 0 when unsure (malformed text, a top-level value that is not an object,
+     * nesting deeper than json_parse accepts, escaped member names on the
+     * way, integers beyond long long, more than 64 fields): then use
+     * json_parse; the fields' outputs are unspecified. Strings point into a
+     * per-thread buffer valid until the next json_fields call on that thread.
+     * Thread-safe. */
+    int (*json_fields)(const char *text, size_t len, llmh_json_field *fields, size_t n);
 } llmh_host;
 
 /* Forwarders to the host's OpenAI codec, for static codec tables of
