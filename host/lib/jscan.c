@@ -1,12 +1,14 @@
 /* jscan.c: a JSON scanner without allocation. It validates what it walks
  * (strings, numbers, nesting) but builds nothing; decoding a string is done
- * only for the fields a caller keeps. */
+ * only for the fields a caller keeps. llmh_jscan_fields reads fields by path
+ * with it (host->json_fields, the plugins' fast path). */
 #include "jscan.h"
 
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,25 +20,28 @@ void llmh_jscan_init(llmh_jscan *s, const char *text, size_t len)
     s->end = text + len;
 }
 
-static void ws(llmh_jscan *s)
+/* The scanner's steps, inlined into its own loops; the llmh_jscan_* API
+ * wraps them. */
+static inline char jpeek(llmh_jscan *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+    /* Every JSON white space byte is below '!': one test in the usual case. */
+    while (s->p < s->end && (unsigned char)*s->p <= ' ' &&
+           (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
         s->p++;
-}
-
-char llmh_jscan_peek(llmh_jscan *s)
-{
-    ws(s);
     return s->p < s->end ? *s->p : 0;
 }
 
-int llmh_jscan_eat(llmh_jscan *s, char c)
+static inline int jeat(llmh_jscan *s, char c)
 {
-    if (llmh_jscan_peek(s) != c)
+    if (jpeek(s) != c)
         return 0;
     s->p++;
     return 1;
 }
+
+char llmh_jscan_peek(llmh_jscan *s) { return jpeek(s); }
+
+int llmh_jscan_eat(llmh_jscan *s, char c) { return jeat(s, c); }
 
 static int hex4(const char *p, unsigned *out)
 {
@@ -57,17 +62,51 @@ static int hex4(const char *p, unsigned *out)
     return 1;
 }
 
-int llmh_jscan_string(llmh_jscan *s, llmh_jspan *out)
+/* Bytes that end or escape a string, or may not appear in one. */
+static const unsigned char string_stop[256] = {
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/* Eight bytes at a time: the bytes of w that are '"', '\\' or below 0x20,
+ * as their high bits. Exact up to the first such byte (borrows only move
+ * towards later bytes), so on a little-endian load the lowest set bit is it. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t word_stops(uint64_t w)
 {
-    if (!llmh_jscan_eat(s, '"'))
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
+}
+
+/* The first byte from q on that ends or escapes a string; end if none. */
+static inline const char *string_stop_at(const char *q, const char *end)
+{
+    uint64_t w, m;
+    while (end - q >= 8) {
+        memcpy(&w, q, 8);
+        if ((m = word_stops(w)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return q + (__builtin_ctzll(m) >> 3);
+#else
+            break;
+#endif
+        }
+        q += 8;
+    }
+    while (q < end && !string_stop[(unsigned char)*q])
+        q++;
+    return q;
+}
+
+static inline __attribute__((always_inline)) int jstring(llmh_jscan *s, llmh_jspan *out)
+{
+    if (!jeat(s, '"'))
         return 0;
     const char *start = s->p;
     int escaped = 0;
     for (;;) {
         /* Jump to the next byte that ends or escapes the string. */
-        const char *q = s->p;
-        while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-            q++;
+        const char *q = string_stop_at(s->p, s->end);
         if (q >= s->end || (unsigned char)*q < 0x20)
             return 0;
         if (*q == '"') {
@@ -92,6 +131,20 @@ int llmh_jscan_string(llmh_jscan *s, llmh_jspan *out)
             return 0;
         }
     }
+}
+
+int llmh_jscan_string(llmh_jscan *s, llmh_jspan *out) { return jstring(s, out); }
+
+static inline int jnext_key(llmh_jscan *s, int *first, llmh_jspan *key)
+{
+    if (jeat(s, '}'))
+        return 0;
+    if (!*first && !jeat(s, ','))
+        return -1;
+    *first = 0;
+    if (!jstring(s, key) || !jeat(s, ':'))
+        return -1;
+    return 1;
 }
 
 static int digit(const char *p, const char *end) { return p < end && *p >= '0' && *p <= '9'; }
@@ -152,29 +205,29 @@ static int skip_depth(llmh_jscan *s, int depth, int max)
 {
     if (depth > max)
         return 0;
-    char c = llmh_jscan_peek(s);
+    char c = jpeek(s);
     llmh_jspan tmp;
     switch (c) {
-    case '"': return llmh_jscan_string(s, &tmp);
+    case '"': return jstring(s, &tmp);
     case '{': {
         s->p++;
         int first = 1;
         int r;
-        while ((r = llmh_jscan_next_key(s, &first, &tmp)) == 1)
+        while ((r = jnext_key(s, &first, &tmp)) == 1)
             if (!skip_depth(s, depth + 1, max))
                 return 0;
         return r == 0;
     }
     case '[':
         s->p++;
-        if (llmh_jscan_eat(s, ']'))
+        if (jeat(s, ']'))
             return 1;
         for (;;) {
             if (!skip_depth(s, depth + 1, max))
                 return 0;
-            if (llmh_jscan_eat(s, ','))
+            if (jeat(s, ','))
                 continue;
-            return llmh_jscan_eat(s, ']');
+            return jeat(s, ']');
         }
     case 't': return literal(s, "true");
     case 'f': return literal(s, "false");
@@ -187,12 +240,12 @@ int llmh_jscan_skip(llmh_jscan *s) { return skip_depth(s, 0, MAX_DEPTH); }
 
 int llmh_jscan_null(llmh_jscan *s)
 {
-    return llmh_jscan_peek(s) == 'n' && literal(s, "null");
+    return jpeek(s) == 'n' && literal(s, "null");
 }
 
 int llmh_jscan_long(llmh_jscan *s, long *out)
 {
-    llmh_jscan_peek(s);
+    jpeek(s);
     const char *start = s->p;
     if (!number(s))
         return 0;
@@ -212,14 +265,7 @@ int llmh_jscan_long(llmh_jscan *s, long *out)
 
 int llmh_jscan_next_key(llmh_jscan *s, int *first, llmh_jspan *key)
 {
-    if (llmh_jscan_eat(s, '}'))
-        return 0;
-    if (!*first && !llmh_jscan_eat(s, ','))
-        return -1;
-    *first = 0;
-    if (!llmh_jscan_string(s, key) || !llmh_jscan_eat(s, ':'))
-        return -1;
-    return 1;
+    return jnext_key(s, first, key);
 }
 
 int llmh_jspan_is(const llmh_jspan *k, const char *name)
@@ -312,10 +358,8 @@ void llmh_jspan_append(const llmh_jspan *v, llmh_buf *b)
 /* A field still being looked for at the current level of the document. */
 typedef struct fcand {
     size_t field;    /* its index in the caller's array */
-    const char *seg; /* this level's path segment (not NUL-terminated) */
-    size_t seglen;
-    int last;        /* the segment is the path's last */
-    long index;      /* the segment as an array index; -1 if it is not one */
+    const char *seg; /* the rest of its path, from this level's segment on */
+    size_t seglen;   /* the segment's length, once it matched */
 } fcand;
 
 typedef struct fctx {
@@ -323,25 +367,30 @@ typedef struct fctx {
     llmh_jspan *span; /* raw strings of LLMH_JSON_STRING fields, decoded at the end */
 } fctx;
 
-static void fcand_at(fcand *c, size_t field, const char *seg)
+/* Is the path segment at seg the n bytes at k (which hold no NUL)? */
+static inline int seg_is(const char *seg, const char *k, size_t n)
 {
-    size_t n = 0;
-    while (seg[n] && seg[n] != '.')
-        n++;
-    c->field = field;
-    c->seg = seg;
-    c->seglen = n;
-    c->last = seg[n] == '\0';
-    c->index = -1;
-    /* Decimal digits without a leading zero (or "0"), small enough. */
-    if (n && n <= 9 && (seg[0] != '0' || n == 1)) {
-        long v = 0;
-        size_t i;
-        for (i = 0; i < n && seg[i] >= '0' && seg[i] <= '9'; i++)
-            v = v * 10 + (seg[i] - '0');
-        if (i == n)
-            c->index = v;
+    for (size_t i = 0; i < n; i++)
+        if (seg[i] != k[i])
+            return 0;
+    return seg[n] == '.' || seg[n] == '\0';
+}
+
+/* The segment at seg as an array index (decimal digits without a leading
+ * zero, small enough), its length in *n; -1 if it is not one. */
+static long seg_index(const char *seg, size_t *n)
+{
+    long v = 0;
+    size_t i;
+    for (i = 0; seg[i] >= '0' && seg[i] <= '9'; i++) {
+        if (i == 9)
+            return -1;
+        v = v * 10 + (seg[i] - '0');
     }
+    *n = i;
+    if (!i || (seg[i] != '.' && seg[i] != '\0') || (seg[0] == '0' && i > 1))
+        return -1;
+    return v;
 }
 
 static void field_clear(llmh_json_field *f)
@@ -409,15 +458,17 @@ static int fields_value(fctx *x, llmh_jscan *s, int depth, const fcand *m, size_
 {
     if (depth > FIELDS_MAX_DEPTH)
         return 0;
-    fcand next[LLMH_JSCAN_FIELDS_MAX];
+    fcand next[nm]; /* nm >= 1; sized to it, so deep paths stay cheap on the stack */
     size_t nn = 0;
     for (size_t i = 0; i < nm; i++) {
         /* A duplicate member replaces what an earlier one gave. */
         field_clear(&x->f[m[i].field]);
-        if (!m[i].last)
-            fcand_at(&next[nn++], m[i].field, m[i].seg + m[i].seglen + 1);
+        if (m[i].seg[m[i].seglen]) {
+            next[nn].field = m[i].field;
+            next[nn++].seg = m[i].seg + m[i].seglen + 1;
+        }
     }
-    char c = llmh_jscan_peek(s);
+    char c = jpeek(s);
     llmh_json_type t;
     llmh_jspan str = {0};
     int bv = 0;
@@ -433,7 +484,7 @@ static int fields_value(fctx *x, llmh_jscan *s, int depth, const fcand *m, size_
             return 0;
         }
     } else if (c == '"') {
-        if (!llmh_jscan_string(s, &str))
+        if (!jstring(s, &str))
             return 0;
         t = LLMH_JSON_STRING;
     } else if (c == 't' || c == 'f') {
@@ -453,14 +504,14 @@ static int fields_value(fctx *x, llmh_jscan *s, int depth, const fcand *m, size_
         /* Parsed only when a field wants it. */
         int want = 0;
         for (size_t i = 0; i < nm && !want; i++)
-            want = m[i].last;
+            want = !m[i].seg[m[i].seglen];
         if (want && !field_number(&num, start, s->p, dbl))
             return 0;
         t = want ? num.type : LLMH_JSON_INT;
     }
     for (size_t i = 0; i < nm; i++) {
-        if (!m[i].last)
-            continue; /* on the way through a string or number: absent */
+        if (m[i].seg[m[i].seglen])
+            continue; /* on the way through: absent unless the recursion found it */
         llmh_json_field *f = &x->f[m[i].field];
         f->type = t;
         if (t == LLMH_JSON_STRING)
@@ -480,15 +531,17 @@ static int fields_object(fctx *x, llmh_jscan *s, int depth, const fcand *c, size
 {
     int first = 1, r;
     llmh_jspan k;
-    fcand m[LLMH_JSCAN_FIELDS_MAX];
-    while ((r = llmh_jscan_next_key(s, &first, &k)) == 1) {
+    fcand m[nc ? nc : 1];
+    while ((r = jnext_key(s, &first, &k)) == 1) {
         /* An escaped name might decode to a wanted one: not sure, give up. */
         if (k.escaped && nc)
             return 0;
         size_t nm = 0;
         for (size_t i = 0; i < nc; i++)
-            if (c[i].seglen == k.len && memcmp(c[i].seg, k.start, k.len) == 0)
-                m[nm++] = c[i];
+            if (seg_is(c[i].seg, k.start, k.len)) {
+                m[nm] = c[i];
+                m[nm++].seglen = k.len;
+            }
         if (!(nm ? fields_value(x, s, depth, m, nm) : skip_depth(s, depth, FIELDS_MAX_DEPTH)))
             return 0;
     }
@@ -498,19 +551,25 @@ static int fields_object(fctx *x, llmh_jscan *s, int depth, const fcand *c, size
 /* Items of an array (cursor after '[') for the candidates c[0..nc). */
 static int fields_array(fctx *x, llmh_jscan *s, int depth, const fcand *c, size_t nc)
 {
-    if (llmh_jscan_eat(s, ']'))
+    if (jeat(s, ']'))
         return 1;
-    fcand m[LLMH_JSCAN_FIELDS_MAX];
+    fcand m[nc]; /* nc >= 1 */
+    long want[nc];
+    size_t len[nc];
+    for (size_t i = 0; i < nc; i++)
+        want[i] = seg_index(c[i].seg, &len[i]);
     for (long idx = 0;; idx++) {
         size_t nm = 0;
         for (size_t i = 0; i < nc; i++)
-            if (c[i].index == idx)
-                m[nm++] = c[i];
+            if (want[i] == idx) {
+                m[nm] = c[i];
+                m[nm++].seglen = len[i];
+            }
         if (!(nm ? fields_value(x, s, depth, m, nm) : skip_depth(s, depth, FIELDS_MAX_DEPTH)))
             return 0;
-        if (llmh_jscan_eat(s, ','))
+        if (jeat(s, ','))
             continue;
-        return llmh_jscan_eat(s, ']');
+        return jeat(s, ']');
     }
 }
 
@@ -524,15 +583,17 @@ int llmh_jscan_fields(const char *text, size_t len, llmh_json_field *fields, siz
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
         field_clear(&fields[i]);
-        if (fields[i].path)
-            fcand_at(&c[nc++], i, fields[i].path);
+        if (fields[i].path) {
+            c[nc].field = i;
+            c[nc++].seg = fields[i].path;
+        }
     }
     fctx x = {fields, span};
     llmh_jscan s;
     llmh_jscan_init(&s, text, len);
-    if (!llmh_jscan_eat(&s, '{') || !fields_object(&x, &s, 1, c, nc))
+    if (!jeat(&s, '{') || !fields_object(&x, &s, 1, c, nc))
         return 0;
-    llmh_jscan_peek(&s);
+    jpeek(&s);
     if (s.p != s.end)
         return 0; /* trailing bytes (a NUL included) */
 
@@ -543,14 +604,23 @@ int llmh_jscan_fields(const char *text, size_t len, llmh_json_field *fields, siz
             need += span[i].len + 1; /* decoding never makes a string longer */
     if (scratch->cap > ((size_t)1 << 20) && need < scratch->cap / 4)
         llmh_buf_free(scratch); /* one huge answer once: do not keep its buffer forever */
+    if (scratch->cap < need + 1) {
+        scratch->data = llmh_xrealloc(scratch->data, need + 1);
+        scratch->cap = need + 1;
+    }
     llmh_buf_reset(scratch);
     for (size_t i = 0; i < n; i++) {
         if (fields[i].type != LLMH_JSON_STRING)
             continue;
         off[i] = scratch->len;
-        llmh_jspan_append(&span[i], scratch);
+        if (span[i].escaped) {
+            llmh_jspan_append(&span[i], scratch);
+        } else {
+            memcpy(scratch->data + scratch->len, span[i].start, span[i].len);
+            scratch->len += span[i].len;
+        }
         fields[i].len = scratch->len - off[i];
-        llmh_buf_append(scratch, "", 1); /* each string NUL-terminated */
+        scratch->data[scratch->len++] = '\0'; /* each string NUL-terminated */
     }
     for (size_t i = 0; i < n; i++)
         if (fields[i].type == LLMH_JSON_STRING)

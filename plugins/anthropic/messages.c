@@ -450,9 +450,8 @@ static int fast_event(const llmh_host *h, const char *name, const llmh_stream_ev
         lo = F_MSG_IN, hi = F_MSG_CR + 1;
     else if (k == EV_ERROR)
         return 0;
-    llmh_json_field f[F_N];
-    memset(f, 0, sizeof f);
-    for (size_t i = 0; i < F_N; i++)
+    llmh_json_field f[F_N]; /* only f[lo..hi) is asked for, filled and read */
+    for (size_t i = lo; i < hi; i++)
         f[i].path = fast_paths[i];
     if (!h->json_fields(ev->data, ev->len, f + lo, hi - lo))
         return 0;

@@ -275,16 +275,17 @@ typedef struct llmh_host {
 
     /* Added after 1.0 was first released: use it only when
      * offsetof(llmh_host, json_fields) + sizeof(void *) <= host->struct_size.
-     * The fields of a JSON object read by path without building a tree (fast;
-     * no allocation per call). Returns 1 when text is one well-formed JSON
-     * object and every field was filled (the same values json_parse and
-     * json_get/json_index would give; duplicate members: the last wins);
-     * 0 when unsure (malformed text, a top-level value that is not an object,
-     * nesting deeper than json_parse accepts, escaped member names on the
-     * way, integers beyond long long, more than 64 fields): then use
-     * json_parse; the fields' outputs are unspecified. Strings point into a
-     * per-thread buffer valid until the next json_fields call on that thread.
-     * Thread-safe. */
+     * Fields of a JSON object read by path without building a tree (fast; no
+     * allocation once the thread's buffer is large enough). Returns 1 when
+     * text is one well-formed JSON object and every field was filled, with
+     * the values json_parse and json_get/json_index would give (duplicate
+     * members: the last wins); 0 when unsure: malformed or non-strict JSON,
+     * a top-level value that is not an object, nesting deeper than
+     * json_parse takes, an escaped member name where a path is followed, a
+     * wanted number beyond long long or not finite, more than 64 fields.
+     * Then use json_parse; the fields' outputs are unspecified. Strings point
+     * into a per-thread buffer valid until the next json_fields call on that
+     * thread. Thread-safe. */
     int (*json_fields)(const char *text, size_t len, llmh_json_field *fields, size_t n);
 } llmh_host;
 

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1678,6 +1679,410 @@ static void test_anthropic_every_error_body_type(void)
     tcall_close(&t);
 }
 
+/* ---- the fast path (host->json_fields) gives what the json_parse path gives */
+
+/* Host tables for the comparison: the real one counting the fast path's
+ * successes, one whose json_fields always declines (the json_parse path),
+ * and one as large as a host from before json_fields (which must not be
+ * called). */
+static llmh_host g_fast_host, g_slow_host, g_old_host;
+static int g_fast_hits, g_parses, g_old_calls;
+
+static int counting_fields(const char *text, size_t len, llmh_json_field *fields, size_t n)
+{
+    int r = llmh_host_table()->json_fields(text, len, fields, n);
+    g_fast_hits += r;
+    return r;
+}
+
+static llmh_json *counting_parse(const char *text, size_t len)
+{
+    g_parses++;
+    return llmh_host_table()->json_parse(text, len);
+}
+
+static int declining_fields(const char *text, size_t len, llmh_json_field *fields, size_t n)
+{
+    (void)text, (void)len, (void)fields, (void)n;
+    return 0;
+}
+
+static int old_host_fields(const char *text, size_t len, llmh_json_field *fields, size_t n)
+{
+    g_old_calls++;
+    return declining_fields(text, len, fields, n);
+}
+
+static void hosts_init(void)
+{
+    g_fast_host = g_slow_host = g_old_host = *llmh_host_table();
+    g_fast_host.json_fields = counting_fields;
+    g_fast_host.json_parse = counting_parse;
+    g_slow_host.json_fields = declining_fields;
+    g_old_host.json_fields = old_host_fields;
+    g_old_host.struct_size = (uint32_t)offsetof(llmh_host, json_fields);
+}
+
+typedef struct {
+    llmh_status st;
+    llmh_error err;
+    llmh_chat_out out;
+    int done;
+} outcome;
+
+/* One event (event_name may be NULL: NDJSON, or unnamed SSE), or a whole
+ * answer when whole, through the codec with host h. */
+static void run_with(tcall *t, const llmh_host *h, int whole, const char *event_name,
+                     const char *data, size_t len, outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    llmh_chat_out_init(&o->out);
+    o->err = no_error();
+    t->call.host = h;
+    if (whole) {
+        o->st = codec_of(t)->parse_chat(&t->call, data, len, &o->out, &o->err);
+    } else {
+        llmh_stream_event ev = {event_name, data, len};
+        o->st = codec_of(t)->parse_event(&t->call, &ev, &o->out, &o->done, &o->err);
+    }
+    t->call.host = llmh_host_table();
+}
+
+static int same_buf(const llmh_buf *a, const llmh_buf *b)
+{
+    return a->len == b->len && (!a->len || memcmp(a->data, b->data, a->len) == 0);
+}
+
+static int same_outcome(const outcome *a, const outcome *b)
+{
+    return a->st == b->st && a->err.code == b->err.code &&
+           a->err.http_status == b->err.http_status &&
+           strcmp(a->err.message, b->err.message) == 0 && same_buf(&a->out.content, &b->out.content) &&
+           same_buf(&a->out.reasoning, &b->out.reasoning) && a->out.finish == b->out.finish &&
+           a->out.usage.prompt_tokens == b->out.usage.prompt_tokens &&
+           a->out.usage.completion_tokens == b->out.usage.completion_tokens && a->done == b->done;
+}
+
+/* Run one fixture three ways and compare; returns 1 if the fast path took
+ * it (json_fields read it and json_parse was not needed). */
+static int agree(tcall *t, int whole, const char *event_name, const char *data, size_t len)
+{
+    outcome fast, slow, old;
+    int hits = g_fast_hits, parses = g_parses;
+    run_with(t, &g_fast_host, whole, event_name, data, len, &fast);
+    int took = g_fast_hits > hits && g_parses == parses;
+    run_with(t, &g_slow_host, whole, event_name, data, len, &slow);
+    run_with(t, &g_old_host, whole, event_name, data, len, &old);
+    int ok = same_outcome(&fast, &slow) && same_outcome(&old, &slow);
+    CU_ASSERT_TRUE(ok);
+    if (!ok)
+        fprintf(stderr,
+                "\n  %s %s %.*s:\n    fast: st %d done %d finish %d usage %ld/%ld content "
+                "[%.*s] reasoning [%.*s] %s\n    slow: st %d done %d finish %d usage %ld/%ld "
+                "content [%.*s] reasoning [%.*s] %s\n",
+                whole ? "whole" : "event", event_name ? event_name : "-", (int)len, data, fast.st,
+                fast.done, fast.out.finish, fast.out.usage.prompt_tokens,
+                fast.out.usage.completion_tokens, (int)fast.out.content.len,
+                fast.out.content.data ? fast.out.content.data : "", (int)fast.out.reasoning.len,
+                fast.out.reasoning.data ? fast.out.reasoning.data : "", fast.err.message, slow.st,
+                slow.done, slow.out.finish, slow.out.usage.prompt_tokens,
+                slow.out.usage.completion_tokens, (int)slow.out.content.len,
+                slow.out.content.data ? slow.out.content.data : "", (int)slow.out.reasoning.len,
+                slow.out.reasoning.data ? slow.out.reasoning.data : "", slow.err.message);
+    llmh_chat_out_clear(&fast.out);
+    llmh_chat_out_clear(&slow.out);
+    llmh_chat_out_clear(&old.out);
+    return took;
+}
+
+static int agree_str(tcall *t, int whole, const char *event_name, const char *data)
+{
+    return agree(t, whole, event_name, data, strlen(data));
+}
+
+/* {"k":{"k":...{"message":{"content":"deep"}}...}}: depth objects around. */
+static char *deep_line(int depth)
+{
+    llmh_buf b = {0};
+    for (int i = 0; i < depth; i++)
+        llmh_buf_puts(&b, "{\"k\":");
+    llmh_buf_puts(&b, "{\"message\":{\"content\":\"deep\"}}");
+    for (int i = 0; i < depth; i++)
+        llmh_buf_puts(&b, "}");
+    return b.data;
+}
+
+static const char *const g_ollama_edge_lines[] = {
+    /* the shapes of test_ollama_stream_length_and_error_lines */
+    "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"Once\"},\"done\":false}",
+    "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\" upon\"},"
+    "\"done_reason\":\"length\",\"done\":true,\"prompt_eval_count\":12,\"eval_count\":2}",
+    "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+    "\"eval_count\":7}",
+    "{\"error\":\"an error was encountered while running the model: unexpected EOF\"}",
+    "{\"message\":{\"content\":\"Hel",
+    "data: {\"x\":1}",
+    "[1]",
+    "",
+    "\"just a string\"",
+    /* errors: any non-null "error" goes to the json_parse path */
+    "{\"error\":{\"message\":\"the proxy says no\"}}",
+    "{\"error\":\"\",\"message\":{\"content\":\"x\"}}",
+    "{\"error\":null,\"message\":{\"content\":\"error null is no error\"},\"done\":false}",
+    /* text */
+    "{\"message\":{\"content\":\"caf\\u00e9 \\ud83d\\ude00 \\ud800 \\\"q\\\" \\\\ \\/\",\"thinking\":"
+    "\"line\\nbreak\\ttab\"},\"done\":false}",
+    "{\"message\":{\"content\":\"nul\\u0000byte\"},\"done\":false}",
+    "{\"message\":{\"content\":\"raw caf\xc3\xa9\"},\"done\":false}",
+    "{\"message\":{\"content\":5,\"thinking\":null},\"done\":false}",
+    "{\"message\":{\"content\":[\"parts\"],\"thinking\":{\"t\":1}},\"done\":false}",
+    "{\"message\":\"not an object\",\"done\":true,\"done_reason\":\"length\"}",
+    "{\"message\":[{\"content\":\"in an array\"}],\"done\":false}",
+    "{\"message\":null,\"done\":false}",
+    "{\"message\":{\"content\":\"a\"},\"message\":{\"thinking\":\"b\"},\"done\":false}",
+    "{\"message\":{\"content\":\"a\",\"content\":\"b\"},\"done\":true,\"done\":false}",
+    "{\"\\u006dessage\":{\"content\":\"an escaped name\"},\"done\":false}",
+    "{\"message\":{\"cont\\u0065nt\":\"an escaped name inside\"},\"done\":false}",
+    " \t{ \"message\" : { \"content\" : \"spaced\" } , \"done\" : false }\r\n",
+    "{\"message\":{\"content\":\"x\"},\"done\":false} trailing",
+    "{\"message\":{\"content\":\"x\"},\"done\":false,\"extra\":{\"deep\":[1,2.5e3,{\"a\":null}],"
+    "\"t\":true}}",
+    "{\"message\":{\"content\":\"x\"},\"done\":false,\"bad\":01}",
+    "{\"message\":{\"content\":\"x\"},\"done\":false,\"big\":1e400}",
+    /* done and its companions */
+    "{\"message\":{\"content\":\"x\"},\"done\":1}",
+    "{\"message\":{\"content\":\"x\"},\"done\":0,\"eval_count\":3}",
+    "{\"message\":{\"content\":\"x\"},\"done\":\"yes\"}",
+    "{\"message\":{\"content\":\"x\"},\"done\":null,\"eval_count\":3}",
+    "{\"done\":true}",
+    "{\"done\":true,\"done_reason\":\"load\"}",
+    "{\"done\":true,\"done_reason\":\"unload\",\"prompt_eval_count\":0,\"eval_count\":0}",
+    "{\"done\":true,\"done_reason\":7}",
+    "{\"done\":true,\"done_reason\":\"\"}",
+    "{\"done\":true,\"done_reason\":\"stop\\u0000x\"}",
+    "{\"done\":true,\"prompt_eval_count\":\"26\",\"eval_count\":12.9}",
+    "{\"done\":true,\"prompt_eval_count\":\"x26\",\"eval_count\":\"\"}",
+    "{\"done\":true,\"prompt_eval_count\":-5,\"eval_count\":9.3e18}",
+    "{\"done\":true,\"prompt_eval_count\":-2.5e-3,\"eval_count\":-9.3e18}",
+    "{\"done\":true,\"prompt_eval_count\":9223372036854775807,\"eval_count\":-9223372036854775808}",
+    "{\"done\":true,\"eval_count\":99999999999999999999}",
+    "{\"done\":true,\"prompt_eval_count\":true,\"eval_count\":{\"n\":1}}",
+    "{}",
+};
+
+static void test_ollama_fast_path_agrees_with_json_parse(void)
+{
+    tcall t;
+    if (tcall_open(&t, "ollama", NULL, NULL) != 0)
+        return;
+    hosts_init();
+    g_old_calls = 0;
+    /* The recorded stream: every line takes the fast path. */
+    size_t n = sizeof g_ollama_stream / sizeof g_ollama_stream[0];
+    int fast = 0;
+    for (size_t i = 0; i < n; i++)
+        fast += agree_str(&t, 0, NULL, g_ollama_stream[i]);
+    CU_ASSERT_EQUAL(fast, (int)n);
+    for (size_t i = 0; i < sizeof g_ollama_edge_lines / sizeof g_ollama_edge_lines[0]; i++)
+        agree_str(&t, 0, NULL, g_ollama_edge_lines[i]);
+    /* Errors, non-boolean done and malformed lines are the json_parse path's. */
+    CU_ASSERT_FALSE(agree_str(&t, 0, NULL, "{\"error\":\"boom\"}"));
+    CU_ASSERT_FALSE(agree_str(&t, 0, NULL, "{\"message\":{\"content\":\"x\"},\"done\":1}"));
+    CU_ASSERT_FALSE(agree_str(&t, 0, NULL, "{\"message\":{\"content\":\"Hel"));
+    CU_ASSERT_TRUE(agree_str(&t, 0, NULL, "{\"error\":null,\"message\":{\"content\":\"x\"}}"));
+    /* As deep as json_parse goes, and deeper. */
+    for (int depth = 27; depth <= 32; depth++) {
+        char *line = deep_line(depth);
+        agree_str(&t, 0, NULL, line);
+        free(line);
+    }
+    /* A line as long as a whole answer. */
+    llmh_buf big = {0};
+    llmh_buf_puts(&big, "{\"message\":{\"content\":\"");
+    for (int i = 0; i < 5000; i++)
+        llmh_buf_puts(&big, i % 7 ? "word " : "\\u00e9\\n ");
+    llmh_buf_puts(&big, "\"},\"done\":false}");
+    CU_ASSERT_TRUE(agree(&t, 0, NULL, big.data, big.len));
+    llmh_buf_free(&big);
+
+    /* Whole answers (parse_chat). */
+    static const char *const bodies[] = {
+        "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-09-20T10:00:01Z\",\"message\":{\"role\":"
+        "\"assistant\",\"content\":\"The answer is 42.\",\"thinking\":\"Six times seven.\"},"
+        "\"done_reason\":\"stop\",\"done\":true,\"total_duration\":2100000000,\"load_duration\":"
+        "50000000,\"prompt_eval_count\":17,\"prompt_eval_duration\":100000000,\"eval_count\":23,"
+        "\"eval_duration\":1900000000}",
+        "{\"model\":\"llama3\",\"message\":{\"role\":\"assistant\",\"content\":\"Once upon\"},"
+        "\"done_reason\":\"length\",\"done\":true}",
+        "{\"error\":\"model runner has unexpectedly stopped\"}",
+        "Ollama is running",
+        "{\"model\":\"llama3\",\"done\":true}",
+        "{\"message\":{\"content\":\"Hel",
+        "{\"message\":null,\"done\":true}",
+        "{\"message\":\"text\",\"done\":true}",
+        "{\"message\":{},\"done\":true}",
+        "{\"message\":{\"content\":\"x\"},\"done\":1,\"eval_count\":4}",
+        "{\"message\":{\"content\":\"x\"}}",
+        "{\"message\":{\"content\":\"\\ud83d\\ude00\"},\"done\":true,\"eval_count\":\"5\"}",
+        "[]",
+    };
+    fast = 0;
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+        fast += agree_str(&t, 1, NULL, bodies[i]);
+    CU_ASSERT_EQUAL(fast, 5); /* the first two, {}, the answer without done, the emoji */
+    CU_ASSERT_EQUAL(g_old_calls, 0);
+    tcall_close(&t);
+}
+
+typedef struct {
+    const char *event, *data;
+} sse_fixture;
+
+static const sse_fixture g_anthropic_edge_events[] = {
+    /* the shapes of test_anthropic_stream_details */
+    {"message_start",
+     "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":"
+     "\"assistant\",\"content\":[],\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":"
+     "200,\"cache_read_input_tokens\":3000,\"output_tokens\":1}}}"},
+    {"content_block_start",
+     "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":"
+     "\"Sure. \"}}"},
+    {"content_block_start",
+     "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":"
+     "\"toolu_01\",\"name\":\"get\",\"input\":{}}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+     "\"partial_json\":\"{\\\"city\\\": \"}}"},
+    {"content_block_start",
+     "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+     "\"redacted_thinking\",\"data\":\"EmwKAhgBEgy3va3p\"}}"},
+    {"content_block_start",
+     "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\","
+     "\"thinking\":\"Already thinking\"}}"},
+    {"future_event", "{\"type\":\"future_event\",\"x\":1}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\",\"stop_sequence\":"
+     "null},\"usage\":{\"output_tokens\":4096}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":"
+     "{\"output_tokens\":9}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"stop_sequence\",\"stop_sequence\":"
+     "\"###\"},\"usage\":{\"output_tokens\":9}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"refusal\"},\"usage\":"
+     "{\"output_tokens\":9}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"pause_turn\"},\"usage\":"
+     "{\"input_tokens\":3,\"cache_read_input_tokens\":4,\"output_tokens\":9}}"},
+    {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":null},\"usage\":null}"},
+    {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":5}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":-1,\"input_tokens\":2147483648}}"},
+    {"message_delta",
+     "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":1.5,\"input_tokens\":2147483647,"
+     "\"cache_creation_input_tokens\":-4,\"cache_read_input_tokens\":\"7\"}}"},
+    {"message_delta", "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":\"12\"}}"},
+    {"message_start", "{\"type\":\"message_start\",\"message\":{\"usage\":{\"output_tokens\":1}}}"},
+    {"message_start", "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":0,"
+                      "\"cache_creation_input_tokens\":0.5e1}}}"},
+    {"message_start", "{\"type\":\"message_start\",\"message\":null}"},
+    {"message_start", "{\"type\":\"message_start\",\"message\":[{\"usage\":{}}]}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}"},
+    {"content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":null}"},
+    {"content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":\"text\"}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":7,\"text\":\"typed by a number\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":"
+     "\"caf\\u00e9 \\ud83d\\ude00 \\udc00 \\\"q\\\"\\n\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":"
+     "\"a\\u0000b\",\"text\":\"not this\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"first\"},"
+     "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"last wins\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text\\u005fdelta\",\"text\":"
+     "\"an escaped name on the way\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"te\\u0078t\":\"escaped\",\"type\":"
+     "\"text_delta\"}}"},
+    {"content_block_delta", "{\"type\":\"message_stop\",\"delta\":{\"type\":\"text_delta\","
+                            "\"text\":\"the name, not the type\"}}"},
+    {"content_block_delta",
+     "{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hel"},
+    {"content_block_delta", "{\"type\":\"content_block_delta\"} x"},
+    {"content_block_delta", "[{\"type\":\"content_block_delta\"}]"},
+    {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+    {"content_block_stop", "not json"},
+    {"message_stop", "{\"type\":\"message_stop\"}"},
+    {"message_stop", "{\"type\":\"message_stop\""},
+    {"message_stop", "{}"},
+    {"ping", ""},
+    {"ping", "{\"type\": \"ping\"}"},
+    /* errors */
+    {"error", "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": "
+              "\"Overloaded\"}}"},
+    {"error", "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":"
+              "\"prompt is too long: 208310 tokens > 200000 maximum\"}}"},
+    {"error", "{\"type\":\"error\"}"},
+    {"error", "Overloaded"},
+    {NULL, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"unnamed\"}}"},
+    {"message", "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"unnamed\"}}"},
+    /* unnamed events: the type inside */
+    {NULL, "{\"type\":5}"},
+    {NULL, "{\"index\":0}"},
+    {NULL, "{\"type\":\"ping\"}"},
+    {"message", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                "\"text\":\"Done.\"}}"},
+    {"message", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":"
+                "{\"output_tokens\":15}}"},
+    {"message", "{\"type\":\"message_stop\"}"},
+    {"message", "{\"type\":\"content_block_delta\",\"type\":\"message_stop\"}"},
+};
+
+static void test_anthropic_fast_path_agrees_with_json_parse(void)
+{
+    tcall t;
+    if (tcall_open(&t, "anthropic", NULL, "k") != 0)
+        return;
+    hosts_init();
+    g_old_calls = 0;
+    /* The recorded stream, named as sent: all but ping (never parsed) fast. */
+    size_t n = sizeof g_anthropic_stream / sizeof g_anthropic_stream[0];
+    int fast = 0;
+    for (size_t i = 0; i < n; i++)
+        fast += agree_str(&t, 0, g_anthropic_stream[i].event, g_anthropic_stream[i].data);
+    CU_ASSERT_EQUAL(fast, (int)n - 1);
+    /* The same stream through a proxy that drops the names: all fast. */
+    fast = 0;
+    for (size_t i = 0; i < n; i++) {
+        fast += agree_str(&t, 0, NULL, g_anthropic_stream[i].data);
+        agree_str(&t, 0, "message", g_anthropic_stream[i].data);
+    }
+    CU_ASSERT_EQUAL(fast, (int)n);
+    for (size_t i = 0; i < sizeof g_anthropic_edge_events / sizeof g_anthropic_edge_events[0];
+         i++) {
+        const sse_fixture *e = &g_anthropic_edge_events[i];
+        agree_str(&t, 0, e->event, e->data);
+        /* and each data unnamed, when it names its own type */
+        agree_str(&t, 0, NULL, e->data);
+    }
+    /* Error events are always the json_parse path's. */
+    CU_ASSERT_FALSE(agree_str(&t, 0, "error", g_anthropic_edge_events[0].data));
+    CU_ASSERT_FALSE(agree_str(&t, 0, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"x\"}}"));
+    /* Whole answers have no fast path, but the host table copies must not matter. */
+    static const char body[] =
+        "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"t\"},{\"type\":"
+        "\"text\",\"text\":\"x\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":1,"
+        "\"output_tokens\":1}}";
+    agree_str(&t, 1, NULL, body);
+    CU_ASSERT_EQUAL(g_old_calls, 0);
+    tcall_close(&t);
+}
+
 /* ---- suite */
 
 static int suite_init(void)
@@ -1746,6 +2151,8 @@ int llmh_test_register_native_plugins(void)
         T(test_anthropic_whole_answer_thinking_and_text),
         T(test_anthropic_model_list_uses_display_names),
         T(test_anthropic_every_error_body_type),
+        T(test_ollama_fast_path_agrees_with_json_parse),
+        T(test_anthropic_fast_path_agrees_with_json_parse),
 #undef T
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
