@@ -30,3 +30,5 @@ echo "$OUT/stream_decode"
 # stream_native: the ollama and anthropic plugins' decoders (loaded from $BUILD/plugins/.libs)
 # shellcheck disable=SC2046,SC2086
 $CC -std=gnu11 $CFLAGS -D_GNU_SOURCE -Wall -Wextra -I"$top/sdk" -I"$top/host/lib" -I"$BUILD" -DPLUGIN_DIR="\"$BUILD/plugins/.libs\"" $(pkg-config --cflags libcurl json-c) -o "$OUT/stream_native" "$here/stream_native.c" "$core" $(pkg-config --libs libcurl json-c) -lltdl -lm -lpthread && echo "$OUT/stream_native"
+# cache_bench: hit latency of the response cache's two tiers
+$CC -std=gnu11 $CFLAGS -D_GNU_SOURCE -Wall -Wextra -I"$top/sdk" -I"$top/host/lib" -I"$BUILD" $(pkg-config --cflags libcurl json-c sqlite3) -o "$OUT/cache_bench" "$here/cache_bench.c" "$core" $(pkg-config --libs libcurl json-c sqlite3) -lltdl -lm -lpthread && echo "$OUT/cache_bench"

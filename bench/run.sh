@@ -38,17 +38,21 @@ if OUT="$OUT" "$here/build.sh" >/dev/null; then
     # shellcheck disable=SC2086
     run stream_decode "$OUT/stream_decode" ${STREAM_ARGS:-}
     "$OUT/stream_decode" --json --runs 3 --events 50000 >"$OUT/stream_decode.json" 2>/dev/null || true
+    run stream_native "$OUT/stream_native"
+    run cache_bench "$OUT/cache_bench"
 else
     echo "!! stream_decode did not build" | tee -a "$log"
     failed=1
 fi
 run chat_vs_curl "$here/chat_vs_curl.sh"
+run batch_vs_multi "$here/batch_vs_multi.sh"
 t1=$(date +%s)
 
 echo
 {
     echo "== summary ($((t1 - t0)) s)"
-    cat "$OUT"/startup.txt "$OUT"/stream_decode.txt "$OUT"/chat_vs_curl.txt 2>/dev/null |
+    cat "$OUT"/startup.txt "$OUT"/stream_decode.txt "$OUT"/stream_native.txt \
+        "$OUT"/cache_bench.txt "$OUT"/chat_vs_curl.txt "$OUT"/batch_vs_multi.txt 2>/dev/null |
         sed -n 's/^RESULT //p'
 } | tee -a "$log"
 echo "(written to $log)"

@@ -51,6 +51,8 @@ typedef struct prepared {
     llmh_message *msgs;   /* system + the caller's, borrowed strings */
     char *model;
     int strip_think;
+    llmh_xfer_opts xo;
+    long ttft_ms;
 } prepared;
 
 static void prepared_clear(prepared *pp)
@@ -92,21 +94,80 @@ static llmh_status context_window(const llmh_target *t, long *window, llmh_error
                                   err);
 }
 
-/* provider and model override the request's (a fallback chain entry). */
+/* What a provider's settings say for every call to it: resolved once per
+ * call, or once per batch. */
+typedef struct prov_params {
+    const char *model;     /* llm.<provider>.model or llm.model; borrowed */
+    int has_temperature;
+    double temperature;
+    long window;
+    int supports_max_tokens;
+    long max_tokens;       /* the setting, before a request's own */
+    int stream;
+    int strip_think;
+    llmh_xfer_opts xo;     /* timeouts and TLS */
+    long ttft_ms;
+} prov_params;
+
+static llmh_status provider_params(const llmh_target *t, prov_params *pr, llmh_error *err)
+{
+    const llmh_settings *s = t->ctx->settings;
+    llmh_status st;
+    memset(pr, 0, sizeof *pr);
+    pr->model = llmh_target_setting(t, "model");
+    const char *tv = llmh_target_setting(t, "temperature");
+    if (tv && *tv) {
+        char key[256];
+        snprintf(key, sizeof key, "llm.%s.temperature", t->p->key);
+        const char *k2 = llmh_settings_get(s, key, NULL) ? key : "llm.temperature";
+        if ((st = llmh_settings_get_double(s, k2, 0.7, 0, 2, &pr->temperature, err)) != LLMH_OK)
+            return st;
+        pr->has_temperature = 1;
+    }
+    if ((st = context_window(t, &pr->window, err)) != LLMH_OK)
+        return st;
+    pr->supports_max_tokens = 1;
+    if ((st = llmh_settings_get_bool(s, "llm.supports_max_tokens", 1, &pr->supports_max_tokens,
+                                     err)) != LLMH_OK)
+        return st;
+    if ((st = parse_long(t, "max_tokens", 30000, 0, 100000000L, &pr->max_tokens, err)) != LLMH_OK)
+        return st;
+    pr->stream = 1;
+    if ((st = llmh_settings_get_bool(s, "llm.streaming", 1, &pr->stream, err)) != LLMH_OK)
+        return st;
+    pr->strip_think = 1;
+    llmh_settings_get_bool(s, "llm.strip_think_tags", 1, &pr->strip_think, NULL);
+    llmh_target_xfer_opts(t, &pr->xo);
+    double ttft = 0;
+    llmh_settings_get_double(s, "llm.ttft_timeout", 0, 0, 86400, &ttft, NULL);
+    pr->ttft_ms = (long)(ttft * 1000);
+    return LLMH_OK;
+}
+
+/* provider and model override the request's (a fallback chain entry).
+ * cached: a batch's resolved provider_params for this provider, or NULL. */
 static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const char *provider,
-                           const char *model, int offline, prepared *pp, llmh_error *err)
+                           const char *model, int offline, prov_params *(*cached)(void *, const llmh_target *),
+                           void *cache_ud, prepared *pp, llmh_error *err)
 {
     memset(pp, 0, sizeof *pp);
     llmh_status st = llmh_target_resolve(ctx, provider ? provider : req->provider, &pp->t, err);
     if (st != LLMH_OK)
         return st;
     llmh_target *t = &pp->t;
-    const llmh_settings *s = ctx->settings;
+    prov_params local, *pr = cached ? cached(cache_ud, t) : NULL;
+    if (!pr) {
+        if ((st = provider_params(t, &local, err)) != LLMH_OK)
+            return st;
+        pr = &local;
+    }
+    pp->xo = pr->xo;
+    pp->ttft_ms = pr->ttft_ms;
 
     if (!model)
         model = req->model;
     if (!model || !*model)
-        model = llmh_target_setting(t, "model");
+        model = pr->model;
     if (!model || !*model) {
         char avail[256] = "";
         llmh_models_suggest(t, offline, avail, sizeof avail); /* --dry-run sends nothing */
@@ -139,58 +200,26 @@ static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const ch
     p->stop = req->stop;
     p->n_stop = req->n_stop;
     p->thinking = -1;
-    if (req->has_temperature) {
-        p->has_temperature = 1;
-        p->temperature = req->temperature;
-    } else {
-        const char *tv = llmh_target_setting(t, "temperature");
-        if (tv && *tv) {
-            double d;
-            char key[256];
-            snprintf(key, sizeof key, "llm.%s.temperature", t->p->key);
-            const char *k2 = llmh_settings_get(s, key, NULL) ? key : "llm.temperature";
-            st = llmh_settings_get_double(s, k2, 0.7, 0, 2, &d, err);
-            if (st != LLMH_OK)
-                return st;
-            p->has_temperature = 1;
-            p->temperature = d;
-        }
-    }
+    p->has_temperature = req->has_temperature ? 1 : pr->has_temperature;
+    p->temperature = req->has_temperature ? req->temperature : pr->temperature;
     if (p->has_temperature && (isnan(p->temperature) || p->temperature < 0 || p->temperature > 2))
         return llmh_error_set(err, LLMH_E_INVALID, 0,
                               "temperature must be between 0 and 2, got %g", p->temperature);
-
-    long window = 0;
-    if ((st = context_window(t, &window, err)) != LLMH_OK)
-        return st;
-    p->context_window = window;
-    int supports = 1;
-    if ((st = llmh_settings_get_bool(s, "llm.supports_max_tokens", 1, &supports, err)) != LLMH_OK)
-        return st;
+    p->context_window = pr->window;
     long max_tokens = req->max_tokens;
     if (max_tokens < 0)
         return llmh_error_set(err, LLMH_E_INVALID, 0, "max tokens must be positive, got %ld",
                               max_tokens);
-    if (max_tokens == 0 &&
-        (st = parse_long(t, "max_tokens", 30000, 0, 100000000L, &max_tokens, err)) != LLMH_OK)
-        return st;
-    if (!supports)
+    if (max_tokens == 0)
+        max_tokens = pr->max_tokens;
+    if (!pr->supports_max_tokens)
         max_tokens = 0;
-    if (max_tokens > 0 && window > 0 && max_tokens > window * 8 / 10)
-        max_tokens = window * 8 / 10;
+    if (max_tokens > 0 && pr->window > 0 && max_tokens > pr->window * 8 / 10)
+        max_tokens = pr->window * 8 / 10;
     p->max_tokens = max_tokens;
-
-    int stream = req->stream;
-    if (stream < 0) {
-        stream = 1;
-        if ((st = llmh_settings_get_bool(s, "llm.streaming", 1, &stream, err)) != LLMH_OK)
-            return st;
-    }
-    const llmh_codec *c = t->codec;
-    p->stream = stream && c->parse_event != NULL;
-
-    pp->strip_think = 1;
-    llmh_settings_get_bool(s, "llm.strip_think_tags", 1, &pp->strip_think, NULL);
+    int stream = req->stream < 0 ? pr->stream : req->stream;
+    p->stream = stream && t->codec->parse_event != NULL;
+    pp->strip_think = pr->strip_think;
     return LLMH_OK;
 }
 
@@ -335,6 +364,9 @@ typedef struct prov_cfg {
     llmh_limits limits;
     llmh_retry_policy policy;
     int cache_mode;
+    int have_resilience;
+    prov_params params;
+    int have_params;
 } prov_cfg;
 
 typedef struct batch_state {
@@ -346,6 +378,31 @@ typedef struct batch_state {
     llmh_batch_progress_cb progress;
     void *ud;
 } batch_state;
+
+static prov_cfg *batch_cfg(batch_state *b, const char *key)
+{
+    for (size_t i = 0; i < b->n_cfgs; i++)
+        if (!strcmp(b->cfgs[i].key, key))
+            return &b->cfgs[i];
+    b->cfgs = llmh_xrealloc(b->cfgs, (b->n_cfgs + 1) * sizeof *b->cfgs);
+    prov_cfg *pc = &b->cfgs[b->n_cfgs++];
+    memset(pc, 0, sizeof *pc);
+    pc->key = llmh_strdup(key);
+    return pc;
+}
+
+/* prepare()'s cache hook: a batch resolves a provider's settings once. */
+static prov_params *batch_params(void *ud, const llmh_target *t)
+{
+    prov_cfg *pc = batch_cfg(ud, t->p->key);
+    if (!pc->have_params) {
+        llmh_error err;
+        if (provider_params(t, &pc->params, &err) != LLMH_OK)
+            return NULL; /* let prepare() report it */
+        pc->have_params = 1;
+    }
+    return &pc->params;
+}
 
 typedef struct chat_job {
     llmh_ctx *ctx;
@@ -587,25 +644,24 @@ static void entry_settings(chat_job *j)
 {
     const char *key = j->pp.t.p->key;
     struct batch_state *b = j->batch;
-    if (b) {
-        for (size_t i = 0; i < b->n_cfgs; i++) {
-            if (!strcmp(b->cfgs[i].key, key)) {
-                j->policy = b->cfgs[i].policy;
-                j->bcfg = b->cfgs[i].bcfg;
-                j->limits = b->cfgs[i].limits;
-                j->cache_mode = (llmh_cache_mode)b->cfgs[i].cache_mode;
-                return;
-            }
-        }
+    prov_cfg *pc = b ? batch_cfg(b, key) : NULL;
+    if (pc && pc->have_resilience) {
+        j->policy = pc->policy;
+        j->bcfg = pc->bcfg;
+        j->limits = pc->limits;
+        j->cache_mode = (llmh_cache_mode)pc->cache_mode;
+        return;
     }
     llmh_retry_policy_from_settings(j->ctx->settings, key, &j->policy);
     llmh_breaker_config_from_settings(j->ctx->settings, key, &j->bcfg);
     llmh_limits_from_settings(j->ctx->settings, key, &j->limits);
     j->cache_mode = cache_mode_of(j->ctx, key);
-    if (b) {
-        b->cfgs = llmh_xrealloc(b->cfgs, (b->n_cfgs + 1) * sizeof *b->cfgs);
-        b->cfgs[b->n_cfgs++] = (prov_cfg){llmh_strdup(key), j->bcfg, j->limits, j->policy,
-                                          (int)j->cache_mode};
+    if (pc) {
+        pc->policy = j->policy;
+        pc->bcfg = j->bcfg;
+        pc->limits = j->limits;
+        pc->cache_mode = (int)j->cache_mode;
+        pc->have_resilience = 1;
     }
 }
 
@@ -662,7 +718,8 @@ static void begin_entry(chat_job *j)
     j->attempts = 0;
     llmh_error_clear(&j->err);
     const chain_entry *e = &j->chain[j->pos];
-    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, 0, &j->pp, &j->err);
+    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, 0,
+                             j->batch ? batch_params : NULL, j->batch, &j->pp, &j->err);
     j->have_pp = j->pp.t.p != NULL;
     if (st == LLMH_OK)
         st = llmh_target_require_key(&j->pp.t, &j->err);
@@ -905,12 +962,10 @@ static void send_attempt(void *ud)
     j->in_attempt = 1;
     memset(&j->xjob, 0, sizeof j->xjob);
     j->xjob.req = &j->hreq;
-    llmh_target_xfer_opts(t, &j->xjob.opts);
-    double ttft = 0;
-    llmh_settings_get_double(j->ctx->settings, "llm.ttft_timeout", 0, 0, 86400, &ttft, NULL);
+    j->xjob.opts = pp->xo;
     /* Without a fallback there is nothing better to do than wait. */
-    if (ttft > 0 && j->pos + 1 < j->n_chain)
-        j->xjob.opts.first_byte_timeout_ms = (long)(ttft * 1000);
+    if (pp->ttft_ms > 0 && j->pos + 1 < j->n_chain)
+        j->xjob.opts.first_byte_timeout_ms = pp->ttft_ms;
     stream_state_init(&j->ss, pp, j->req, j->t0);
     if (pp->params.stream) {
         j->xjob.opts.on_body = on_body;
@@ -1062,7 +1117,7 @@ llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char 
 {
     *json = NULL;
     prepared pp;
-    llmh_status st = prepare(ctx, req, NULL, NULL, 1, &pp, err);
+    llmh_status st = prepare(ctx, req, NULL, NULL, 1, NULL, NULL, &pp, err);
     if (st == LLMH_OK)
         st = llmh_target_require_key(&pp.t, err);
     if (st != LLMH_OK) {
