@@ -146,16 +146,33 @@ static llmh_status provider_params(const llmh_target *t, prov_params *pr, llmh_e
 
 /* provider and model override the request's (a fallback chain entry).
  * cached: a batch's resolved provider_params for this provider, or NULL. */
+typedef struct prep_cache {
+    /* a resolved target for a provider name, copied instead of resolved again */
+    const llmh_target *(*target)(void *ud, const char *name);
+    void (*keep_target)(void *ud, const char *name, const llmh_target *t);
+    prov_params *(*params)(void *ud, const llmh_target *t);
+    void *ud;
+} prep_cache;
+
 static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const char *provider,
-                           const char *model, int offline, prov_params *(*cached)(void *, const llmh_target *),
-                           void *cache_ud, prepared *pp, llmh_error *err)
+                           const char *model, int offline, const prep_cache *cache, prepared *pp,
+                           llmh_error *err)
 {
     memset(pp, 0, sizeof *pp);
-    llmh_status st = llmh_target_resolve(ctx, provider ? provider : req->provider, &pp->t, err);
-    if (st != LLMH_OK)
-        return st;
+    const char *name = provider ? provider : req->provider;
+    const llmh_target *tpl = cache ? cache->target(cache->ud, name ? name : "") : NULL;
+    llmh_status st = LLMH_OK;
+    if (tpl) {
+        llmh_target_clone(&pp->t, tpl);
+    } else {
+        st = llmh_target_resolve(ctx, name, &pp->t, err);
+        if (st != LLMH_OK)
+            return st;
+        if (cache)
+            cache->keep_target(cache->ud, name ? name : "", &pp->t);
+    }
     llmh_target *t = &pp->t;
-    prov_params local, *pr = cached ? cached(cache_ud, t) : NULL;
+    prov_params local, *pr = cache ? cache->params(cache->ud, t) : NULL;
     if (!pr) {
         if ((st = provider_params(t, &local, err)) != LLMH_OK)
             return st;
@@ -369,9 +386,16 @@ typedef struct prov_cfg {
     int have_params;
 } prov_cfg;
 
+typedef struct named_target {
+    char *name;
+    llmh_target t;
+} named_target;
+
 typedef struct batch_state {
     prov_cfg *cfgs;
     size_t n_cfgs;
+    named_target *targets;
+    size_t n_targets;
     struct chat_job *jobs;
     size_t n, next, done;
     llmh_loop *loop;
@@ -391,7 +415,25 @@ static prov_cfg *batch_cfg(batch_state *b, const char *key)
     return pc;
 }
 
-/* prepare()'s cache hook: a batch resolves a provider's settings once. */
+/* prepare()'s cache hooks: a batch resolves a provider (and its settings) once. */
+static const llmh_target *batch_target(void *ud, const char *name)
+{
+    batch_state *b = ud;
+    for (size_t i = 0; i < b->n_targets; i++)
+        if (!strcmp(b->targets[i].name, name))
+            return &b->targets[i].t;
+    return NULL;
+}
+
+static void batch_keep_target(void *ud, const char *name, const llmh_target *t)
+{
+    batch_state *b = ud;
+    b->targets = llmh_xrealloc(b->targets, (b->n_targets + 1) * sizeof *b->targets);
+    named_target *nt = &b->targets[b->n_targets++];
+    nt->name = llmh_strdup(name);
+    llmh_target_clone(&nt->t, t);
+}
+
 static prov_params *batch_params(void *ud, const llmh_target *t)
 {
     prov_cfg *pc = batch_cfg(ud, t->p->key);
@@ -718,8 +760,9 @@ static void begin_entry(chat_job *j)
     j->attempts = 0;
     llmh_error_clear(&j->err);
     const chain_entry *e = &j->chain[j->pos];
-    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, 0,
-                             j->batch ? batch_params : NULL, j->batch, &j->pp, &j->err);
+    prep_cache pc = {batch_target, batch_keep_target, batch_params, j->batch};
+    llmh_status st = prepare(j->ctx, j->req, e->provider, e->model, 0, j->batch ? &pc : NULL,
+                             &j->pp, &j->err);
     j->have_pp = j->pp.t.p != NULL;
     if (st == LLMH_OK)
         st = llmh_target_require_key(&j->pp.t, &j->err);
@@ -1083,7 +1126,7 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     llmh_ctx_load_plugins(ctx);
     llmh_loop *loop = llmh_loop_new(concurrency);
     chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
-    batch_state b = {NULL, 0, jobs, n, 0, 0, loop, progress, ud};
+    batch_state b = {NULL, 0, NULL, 0, jobs, n, 0, 0, loop, progress, ud};
     for (size_t i = 0; i < n; i++) {
         job_init(&jobs[i], ctx, &reqs[i], loop);
         jobs[i].on_done = batch_job_done;
@@ -1108,6 +1151,11 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     for (size_t i = 0; i < b.n_cfgs; i++)
         free(b.cfgs[i].key);
     free(b.cfgs);
+    for (size_t i = 0; i < b.n_targets; i++) {
+        free(b.targets[i].name);
+        llmh_target_clear(&b.targets[i].t);
+    }
+    free(b.targets);
     llmh_loop_free(loop);
     return LLMH_OK;
 }
@@ -1117,7 +1165,7 @@ llmh_status llmh_chat_dry_run(llmh_ctx *ctx, const llmh_chat_request *req, char 
 {
     *json = NULL;
     prepared pp;
-    llmh_status st = prepare(ctx, req, NULL, NULL, 1, NULL, NULL, &pp, err);
+    llmh_status st = prepare(ctx, req, NULL, NULL, 1, NULL, &pp, err);
     if (st == LLMH_OK)
         st = llmh_target_require_key(&pp.t, err);
     if (st != LLMH_OK) {

@@ -250,3 +250,15 @@ void llmh_dry_run_entry(json_object *arr, const llmh_http_req *req)
     json_object_object_add(o, "body", req->body ? json_object_get(req->body) : NULL);
     json_object_array_add(arr, o);
 }
+
+void llmh_target_clone(llmh_target *dst, const llmh_target *src)
+{
+    memcpy(dst, src, sizeof *dst);
+    dst->base_url = llmh_strdup(src->base_url);
+    dst->url_shown = llmh_strdup(src->url_shown);
+    dst->priv.tok = NULL;
+    dst->call.base_url = dst->base_url;
+    dst->call.host_private = &dst->priv;
+    if (src->codec == &src->serialized)
+        dst->codec = &dst->serialized;
+}

@@ -29,6 +29,8 @@ typedef struct llmh_target {
 llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target *t,
                                 llmh_error *err);
 void llmh_target_clear(llmh_target *t);
+/* A resolved target copied for another call (its own strings and call). */
+void llmh_target_clone(llmh_target *dst, const llmh_target *src);
 
 /* Fail with the PROVIDERS.md message when a required key is missing. */
 llmh_status llmh_target_require_key(const llmh_target *t, llmh_error *err);

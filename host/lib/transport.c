@@ -217,11 +217,14 @@ void llmh_http_log_request(const llmh_http_req *req)
                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-static int setup(xfer *x)
+/* reuse: an easy handle a finished transfer left behind (reset here), or NULL. */
+static int setup(xfer *x, CURL *reuse)
 {
     const llmh_http_req *req = x->req;
     const llmh_xfer_opts *o = x->o;
-    x->easy = curl_easy_init();
+    if (reuse)
+        curl_easy_reset(reuse);
+    x->easy = reuse ? reuse : curl_easy_init();
     if (!x->easy)
         return -1;
     CURL *e = x->easy;
@@ -394,6 +397,8 @@ typedef struct loop_timer {
 
 struct llmh_loop {
     CURLM *multi;
+    CURL *idle[64];         /* easy handles of finished transfers, for reuse */
+    size_t n_idle;
     size_t max_parallel;
     loop_item **active;     /* in flight */
     size_t n_active, cap_active;
@@ -436,6 +441,8 @@ void llmh_loop_free(llmh_loop *l)
     }
     free(l->active);
     free(l->timers);
+    for (size_t i = 0; i < l->n_idle; i++)
+        curl_easy_cleanup(l->idle[i]);
     curl_multi_cleanup(l->multi);
     free(l);
     llmh_transport_unref();
@@ -468,7 +475,7 @@ static void start_item(llmh_loop *l, loop_item *it)
         return;
     }
     free(checked);
-    if (setup(x) != 0) {
+    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL) != 0) {
         j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
         release(x);
         item_fail(it);
@@ -526,6 +533,12 @@ static void complete(llmh_loop *l, size_t i, CURLcode rc, int idle)
     it->x.idle_expired = idle;
     curl_multi_remove_handle(l->multi, it->x.easy);
     finish(&it->x, rc);
+    /* Keep the handle for the next transfer: creating one costs more than
+     * resetting it, and a batch makes thousands. */
+    if (it->x.easy && l->n_idle < sizeof l->idle / sizeof l->idle[0]) {
+        l->idle[l->n_idle++] = it->x.easy;
+        it->x.easy = NULL;
+    }
     release(&it->x);
     if (it->done)
         it->done(it->ud, it->job);
