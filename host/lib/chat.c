@@ -1026,7 +1026,6 @@ llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_res
             llmh_error_set(err, LLMH_E_INVALID, 0, "llmh_chat needs a context and a request");
         return LLMH_E_INVALID;
     }
-    llmh_ctx_load_plugins(ctx);
     llmh_loop *loop = llmh_loop_new(0);
     chat_job j;
     job_init(&j, ctx, req, loop);
@@ -1123,7 +1122,6 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
 {
     if (!ctx || (!reqs && n) || (!items && n))
         return LLMH_E_INVALID;
-    llmh_ctx_load_plugins(ctx);
     llmh_loop *loop = llmh_loop_new(concurrency);
     chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
     batch_state b = {NULL, 0, NULL, 0, jobs, n, 0, 0, loop, progress, ud};

@@ -79,6 +79,21 @@ void llmh_ctx_load_plugins(llmh_ctx *ctx)
     pthread_mutex_unlock(&ctx->lock);
 }
 
+void llmh_ctx_load_for(llmh_ctx *ctx, const char *key)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int done = ctx->plugins_loaded;
+    if (!done && key && *key) {
+        llmh_host_set_global_settings(ctx->settings);
+        /* Unknown-key warnings wait for a full load: with one plugin open,
+         * other providers' settings would look unknown. */
+        done = llmh_registry_load_named(ctx->registry, key);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    if (!done)
+        llmh_ctx_load_plugins(ctx);
+}
+
 llmh_status llmh_set(llmh_ctx *ctx, const char *key, const char *value, llmh_error *err)
 {
     if (!ctx || !key || !*key || !value)
@@ -134,7 +149,7 @@ llmh_status llmh_provider_get(llmh_ctx *ctx, size_t i, llmh_provider_info *out)
 
 char *llmh_provider_base_url(llmh_ctx *ctx, const char *key, llmh_error *err)
 {
-    llmh_ctx_load_plugins(ctx);
+    llmh_ctx_load_for(ctx, key);
     const llmh_provider_rec *pr = llmh_registry_find(ctx->registry, key);
     if (!pr) {
         llmh_error_set(err, LLMH_E_INVALID, 0, "unknown provider \"%s\"", key);

@@ -32,5 +32,8 @@ llmh_cache *llmh_ctx_cache(llmh_ctx *ctx);
 
 /* Open plugins on first need; later calls do nothing. */
 void llmh_ctx_load_plugins(llmh_ctx *ctx);
+/* Make provider KEY available, opening as little as possible: the plugin
+ * file named after it when there is one, else everything. */
+void llmh_ctx_load_for(llmh_ctx *ctx, const char *key);
 
 #endif

@@ -317,6 +317,14 @@ static llmh_plugin_rec *find_loaded_name(const llmh_registry *r, const char *nam
     return NULL;
 }
 
+static int gated(const llmh_registry *r, const char *path)
+{
+    for (size_t i = 0; i < r->n_plugins; i++)
+        if (strcmp(r->plugins[i]->path, path) == 0)
+            return 1;
+    return 0;
+}
+
 static void gate_file(llmh_registry *r, const char *path)
 {
     llmh_plugin_rec *rec = new_rec(r, path);
@@ -372,7 +380,8 @@ static void scan_dir(llmh_registry *r, const char *dir)
         qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char *path = llmh_sprintf("%s/%s", dir, names[i]);
-        gate_file(r, path);
+        if (!gated(r, path)) /* a command may have opened it already by name */
+            gate_file(r, path);
         free(path);
         free(names[i]);
     }
@@ -507,12 +516,34 @@ static void add_declared(void *ud, const char *name)
         pr->plugin = llmh_registry_find(r, protocol)->plugin;
 }
 
+int llmh_registry_load_named(llmh_registry *r, const char *key)
+{
+    if (r->loaded)
+        return llmh_registry_find(r, key) != NULL;
+    if (!r->n_dirs)
+        build_search_path(r);
+    if (!llmh_is_ident(key))
+        return 0;
+    /* The first NAME.so on the search path, as a full scan would find it. */
+    for (size_t i = 0; i < r->n_dirs; i++) {
+        char *path = llmh_sprintf("%s/%s.so", r->dirs[i], key);
+        int exists = access(path, F_OK) == 0;
+        if (exists && !gated(r, path))
+            gate_file(r, path);
+        free(path);
+        if (exists)
+            break;
+    }
+    return llmh_registry_find(r, key) != NULL;
+}
+
 void llmh_registry_load(llmh_registry *r)
 {
     if (r->loaded)
         return;
     r->loaded = 1;
-    build_search_path(r);
+    if (!r->n_dirs)
+        build_search_path(r);
     for (size_t i = 0; i < r->n_dirs; i++)
         scan_dir(r, r->dirs[i]);
     if (r->settings) {

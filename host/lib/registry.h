@@ -73,6 +73,10 @@ const char *llmh_registry_system_dir(void);
 
 /* Scan the search path once and run the gate on every *.so. Idempotent. */
 void llmh_registry_load(llmh_registry *r);
+/* Open only KEY.so (the first on the search path), for a command that
+ * needs one provider: 1 when that registered the key. A later full load
+ * skips files already opened. */
+int llmh_registry_load_named(llmh_registry *r, const char *key);
 /* Gate one file on its own (for `plugin install`): loads it into r as an
  * extra entry and returns the record (owned by r). */
 llmh_plugin_rec *llmh_registry_load_file(llmh_registry *r, const char *path);

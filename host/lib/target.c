@@ -126,10 +126,10 @@ llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target
 {
     memset(t, 0, sizeof *t);
     t->ctx = ctx;
-    llmh_ctx_load_plugins(ctx);
-    llmh_ctx_hold_transport(ctx);
     if (!provider || !*provider)
         provider = llmh_settings_get(ctx->settings, "llm.provider", NULL);
+    llmh_ctx_load_for(ctx, provider);
+    llmh_ctx_hold_transport(ctx);
     if (!provider || !*provider)
         return llmh_error_set(err, LLMH_E_INVALID, 0,
                               "no provider given: use -p PROVIDER or set llm.provider "
