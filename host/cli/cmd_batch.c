@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "json_write.h"
 #include "util.h"
 
 typedef struct line_req {
@@ -173,6 +174,7 @@ int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def
     for (size_t k = 0; k < nr; k++)
         by_line[run_of[k]] = &items[k];
     size_t failed = 0;
+    llmh_buf line = {0};
     for (size_t i = 0; i < n; i++) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "index", json_object_new_int64((int64_t)i));
@@ -204,9 +206,13 @@ int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def
             json_object_object_add(o, "latency_ms", json_object_new_int64(r->latency_ms));
             llmh_chat_result_free(r);
         }
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        llmh_buf_reset(&line);
+        llmh_json_write(&line, o);
+        llmh_buf_append(&line, "\n", 1);
+        fwrite(line.data, 1, line.len, stdout);
         json_object_put(o);
     }
+    llmh_buf_free(&line);
     for (size_t i = 0; i < n; i++) {
         json_object_put(lines[i].doc);
         free(lines[i].msgs);

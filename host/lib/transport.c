@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "error.h"
+#include "json_write.h"
 #include "log.h"
 #include "url.h"
 #include "version.h"
@@ -260,10 +261,11 @@ static int setup(xfer *x, CURL *reuse)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     const char *method = req->method ? req->method : "GET";
     if (req->body) {
-        const char *body = json_object_to_json_string_ext(
-            req->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+        llmh_buf body = {0};
+        llmh_json_write(&body, req->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body.data);
+        llmh_buf_free(&body);
     }
     if (strcmp(method, "GET") == 0 && !req->body)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);

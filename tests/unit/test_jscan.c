@@ -13,6 +13,7 @@
 #include "hostapi.h"
 #include "registry.h"
 #include "jscan.h"
+#include "json_write.h"
 #include "suites.h"
 
 static void test_jscan_skips_every_value_kind(void)
@@ -501,6 +502,37 @@ static void test_json_fields_agrees_with_json_parse(void)
     }
 }
 
+static void test_json_write_round_trips_and_escapes(void)
+{
+    static const char *const docs[] = {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\\\"b\\\\c\\n\\t\\u0001 \\u00e9 \\ud83d\\ude00 /\"}],"
+        "\"temperature\":0.7,\"max_tokens\":100,\"stream\":true,\"stop\":null,\"x\":[],\"y\":{},"
+        "\"neg\":-3,\"f\":false}",
+        "[1,2.5,\"s\",[[]],{\"k\":{\"k\":[true,null]}}]",
+        "\"plain\"",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        json_object *v = json_tokener_parse(docs[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        llmh_buf b = {0};
+        llmh_json_write(&b, v);
+        json_object *back = json_tokener_parse(b.data);
+        CU_ASSERT_PTR_NOT_NULL(back);
+        CU_ASSERT_TRUE(json_object_equal(v, back));
+        json_object_put(back);
+        json_object_put(v);
+        llmh_buf_free(&b);
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "t", json_object_new_double_s(0.7, "0.7"));
+    json_object_object_add(o, "s", json_object_new_string("a/b\x01\"q\""));
+    llmh_buf b = {0};
+    llmh_json_write(&b, o);
+    CU_ASSERT_STRING_EQUAL(b.data, "{\"t\":0.7,\"s\":\"a/b\\u0001\\\"q\\\"\"}");
+    llmh_buf_free(&b);
+    json_object_put(o);
+}
+
 int llmh_test_register_jscan(void)
 {
     CU_pSuite s = CU_add_suite("jscan", NULL, NULL);
@@ -513,6 +545,8 @@ int llmh_test_register_jscan(void)
                      test_openai_fast_path_matches_full_parser) ||
         !CU_add_test(s, "test_openai_event_errors_still_reported",
                      test_openai_event_errors_still_reported) ||
+        !CU_add_test(s, "test_json_write_round_trips_and_escapes",
+                     test_json_write_round_trips_and_escapes) ||
         !CU_add_test(s, "test_json_fields_is_in_the_host_table",
                      test_json_fields_is_in_the_host_table) ||
         !CU_add_test(s, "test_json_fields_reads_paths_of_every_kind",

@@ -1,0 +1,91 @@
+/* json_write.c: a compact JSON printer for json-c trees. Strings are
+ * escaped as JSON requires (quote, backslash, control characters); numbers
+ * keep json-c's own text so a double set with json_object_new_double_s
+ * prints as it was given. */
+#include "json_write.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void write_string(llmh_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    llmh_buf_append(b, "\"", 1);
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        llmh_buf_append(b, s + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"': llmh_buf_append(b, "\\\"", 2); break;
+        case '\\': llmh_buf_append(b, "\\\\", 2); break;
+        case '\n': llmh_buf_append(b, "\\n", 2); break;
+        case '\r': llmh_buf_append(b, "\\r", 2); break;
+        case '\t': llmh_buf_append(b, "\\t", 2); break;
+        case '\b': llmh_buf_append(b, "\\b", 2); break;
+        case '\f': llmh_buf_append(b, "\\f", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            llmh_buf_append(b, u, 6);
+        }
+        }
+    }
+    llmh_buf_append(b, s + start, n - start);
+    llmh_buf_append(b, "\"", 1);
+}
+
+void llmh_json_write(llmh_buf *b, json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null: llmh_buf_append(b, "null", 4); break;
+    case json_type_boolean:
+        if (json_object_get_boolean(v))
+            llmh_buf_append(b, "true", 4);
+        else
+            llmh_buf_append(b, "false", 5);
+        break;
+    case json_type_int: {
+        char n[32];
+        int len = snprintf(n, sizeof n, "%lld", (long long)json_object_get_int64(v));
+        llmh_buf_append(b, n, (size_t)len);
+        break;
+    }
+    case json_type_double: {
+        /* json-c's text for it: the one given to new_double_s, or its format. */
+        const char *t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+        llmh_buf_puts(b, t);
+        break;
+    }
+    case json_type_string:
+        write_string(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        break;
+    case json_type_array: {
+        llmh_buf_append(b, "[", 1);
+        size_t n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                llmh_buf_append(b, ",", 1);
+            llmh_json_write(b, json_object_array_get_idx(v, i));
+        }
+        llmh_buf_append(b, "]", 1);
+        break;
+    }
+    case json_type_object: {
+        llmh_buf_append(b, "{", 1);
+        int first = 1;
+        json_object_object_foreach(v, key, val)
+        {
+            if (!first)
+                llmh_buf_append(b, ",", 1);
+            first = 0;
+            write_string(b, key, strlen(key));
+            llmh_buf_append(b, ":", 1);
+            llmh_json_write(b, val);
+        }
+        llmh_buf_append(b, "}", 1);
+        break;
+    }
+    }
+}

@@ -1,0 +1,14 @@
+/* json_write.h: serialize a json-c value into a byte buffer, compact, with
+ * no slash escaping; faster than json-c's own printer on the hot path of
+ * every request body (internal). */
+#ifndef LLMH_JSON_WRITE_H
+#define LLMH_JSON_WRITE_H
+
+#include <json-c/json.h>
+
+#include "util.h"
+
+/* Append v's JSON text to b (NULL writes null). */
+void llmh_json_write(llmh_buf *b, json_object *v);
+
+#endif
