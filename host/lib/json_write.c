@@ -4,7 +4,9 @@
  * prints as it was given. */
 #include "json_write.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void write_string(llmh_buf *b, const char *s, size_t n)
@@ -38,6 +40,11 @@ static void write_string(llmh_buf *b, const char *s, size_t n)
 
 void llmh_json_write(llmh_buf *b, json_object *v)
 {
+    if (b->cap < 512) { /* one allocation for a typical request body */
+        b->data = llmh_xrealloc(b->data, 512);
+        b->data[b->len] = '\0';
+        b->cap = 512;
+    }
     switch (json_object_get_type(v)) {
     case json_type_null: llmh_buf_append(b, "null", 4); break;
     case json_type_boolean:
@@ -53,9 +60,18 @@ void llmh_json_write(llmh_buf *b, json_object *v)
         break;
     }
     case json_type_double: {
-        /* json-c's text for it: the one given to new_double_s, or its format. */
-        const char *t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-        llmh_buf_puts(b, t);
+        /* The shortest text that reads back as the same number (0.7, not
+         * 0.69999999999999996); JSON has no NaN or infinity. */
+        double d = json_object_get_double(v);
+        if (!isfinite(d)) {
+            llmh_buf_append(b, "null", 4);
+            break;
+        }
+        char n[40];
+        int len = snprintf(n, sizeof n, "%.15g", d);
+        if (strtod(n, NULL) != d)
+            len = snprintf(n, sizeof n, "%.17g", d);
+        llmh_buf_append(b, n, (size_t)len);
         break;
     }
     case json_type_string:
