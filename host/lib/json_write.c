@@ -54,9 +54,16 @@ void llmh_json_write(llmh_buf *b, json_object *v)
             llmh_buf_append(b, "false", 5);
         break;
     case json_type_int: {
-        char n[32];
-        int len = snprintf(n, sizeof n, "%lld", (long long)json_object_get_int64(v));
-        llmh_buf_append(b, n, (size_t)len);
+        /* By hand: printf's machinery costs more than the rest of a body. */
+        long long x = (long long)json_object_get_int64(v);
+        unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+        char n[24], *p = n + sizeof n;
+        do
+            *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (x < 0)
+            *--p = '-';
+        llmh_buf_append(b, p, (size_t)(n + sizeof n - p));
         break;
     }
     case json_type_double: {
