@@ -112,7 +112,6 @@ static void progress(void *ud, size_t done, size_t total)
     fflush(stderr);
 }
 
-static json_object *usage_or_null(long v) { return v >= 0 ? json_object_new_int64(v) : NULL; }
 
 int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def_provider,
                    const char *def_model);
@@ -175,42 +174,57 @@ int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def
         by_line[run_of[k]] = &items[k];
     size_t failed = 0;
     llmh_buf line = {0};
+    /* Result lines are written directly: a batch may print thousands. */
     for (size_t i = 0; i < n; i++) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "index", json_object_new_int64((int64_t)i));
-        json_object_object_add(o, "line", json_object_new_int64((int64_t)line_of[i]));
+        llmh_buf_reset(&line);
+        llmh_buf_puts(&line, "{\"index\":");
+        llmh_json_write_int(&line, (long long)i);
+        llmh_buf_puts(&line, ",\"line\":");
+        llmh_json_write_int(&line, (long long)line_of[i]);
         llmh_batch_item *it = by_line[i];
         if (!it || it->status != LLMH_OK) {
             failed++;
-            json_object_object_add(o, "status", json_object_new_string("error"));
-            json_object_object_add(o, "provider", reqs[i].provider ? json_object_new_string(reqs[i].provider) : NULL);
-            json_object_object_add(o, "model", reqs[i].model ? json_object_new_string(reqs[i].model) : NULL);
-            json_object_object_add(o, "error", json_object_new_string(it ? it->error.message : lines[i].error));
-            json_object_object_add(o, "error_code",
-                                   json_object_new_string(llmh_strerror(it ? it->status : LLMH_E_INVALID)));
+            llmh_buf_puts(&line, ",\"status\":\"error\",\"provider\":");
+            llmh_json_write_str(&line, reqs[i].provider);
+            llmh_buf_puts(&line, ",\"model\":");
+            llmh_json_write_str(&line, reqs[i].model);
+            llmh_buf_puts(&line, ",\"error\":");
+            llmh_json_write_str(&line, it ? it->error.message : lines[i].error);
+            llmh_buf_puts(&line, ",\"error_code\":");
+            llmh_json_write_str(&line, llmh_strerror(it ? it->status : LLMH_E_INVALID));
         } else {
             llmh_chat_result *r = it->result;
-            json_object_object_add(o, "status", json_object_new_string("ok"));
-            json_object_object_add(o, "provider", json_object_new_string(r->provider));
-            json_object_object_add(o, "model", json_object_new_string(r->model));
-            json_object_object_add(o, "content", json_object_new_string(r->content));
-            json_object_object_add(o, "reasoning", json_object_new_string(r->reasoning));
-            json_object_object_add(o, "finish_reason",
-                                   r->finish == LLMH_FINISH_NONE ? NULL
-                                   : json_object_new_string(llmh_finish_name(r->finish)));
-            json_object *u = json_object_new_object();
-            json_object_object_add(u, "prompt_tokens", usage_or_null(r->usage.prompt_tokens));
-            json_object_object_add(u, "completion_tokens", usage_or_null(r->usage.completion_tokens));
-            json_object_object_add(o, "usage", u);
-            json_object_object_add(o, "attempts", json_object_new_int(r->attempts));
-            json_object_object_add(o, "latency_ms", json_object_new_int64(r->latency_ms));
+            llmh_buf_puts(&line, ",\"status\":\"ok\",\"provider\":");
+            llmh_json_write_str(&line, r->provider);
+            llmh_buf_puts(&line, ",\"model\":");
+            llmh_json_write_str(&line, r->model);
+            llmh_buf_puts(&line, ",\"content\":");
+            llmh_json_write_str(&line, r->content);
+            llmh_buf_puts(&line, ",\"reasoning\":");
+            llmh_json_write_str(&line, r->reasoning);
+            llmh_buf_puts(&line, ",\"finish_reason\":");
+            llmh_json_write_str(&line, r->finish == LLMH_FINISH_NONE ? NULL
+                                                                    : llmh_finish_name(r->finish));
+            llmh_buf_puts(&line, ",\"usage\":{\"prompt_tokens\":");
+            if (r->usage.prompt_tokens >= 0)
+                llmh_json_write_int(&line, r->usage.prompt_tokens);
+            else
+                llmh_buf_puts(&line, "null");
+            llmh_buf_puts(&line, ",\"completion_tokens\":");
+            if (r->usage.completion_tokens >= 0)
+                llmh_json_write_int(&line, r->usage.completion_tokens);
+            else
+                llmh_buf_puts(&line, "null");
+            llmh_buf_puts(&line, "},\"attempts\":");
+            llmh_json_write_int(&line, r->attempts);
+            llmh_buf_puts(&line, ",\"latency_ms\":");
+            llmh_json_write_int(&line, r->latency_ms);
+            llmh_buf_puts(&line, ",\"cached\":");
+            llmh_buf_puts(&line, r->cached ? "true" : "false");
             llmh_chat_result_free(r);
         }
-        llmh_buf_reset(&line);
-        llmh_json_write(&line, o);
-        llmh_buf_append(&line, "\n", 1);
+        llmh_buf_puts(&line, "}\n");
         fwrite(line.data, 1, line.len, stdout);
-        json_object_put(o);
     }
     llmh_buf_free(&line);
     for (size_t i = 0; i < n; i++) {

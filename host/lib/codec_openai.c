@@ -146,23 +146,12 @@ static llmh_status parse_chat(const llmh_call *c, const char *body, size_t len, 
                               llmh_error *err)
 {
     (void)c;
-    /* The usual whole answer reads like a chunk with "message" for "delta". */
+    /* The usual whole answer reads like a chunk with "message" for "delta";
+     * without a message nothing but finish and usage was written, and the
+     * full parser below reports the missing message. */
     int saw = 0;
-    llmh_chat_out probe;
-    llmh_chat_out_init(&probe);
-    if (fast_event(body, len, &probe, &saw) && saw) {
-        llmh_buf_append(&out->content, probe.content.data ? probe.content.data : "", probe.content.len);
-        llmh_buf_append(&out->reasoning, probe.reasoning.data ? probe.reasoning.data : "",
-                        probe.reasoning.len);
-        out->finish = probe.finish;
-        if (probe.usage.prompt_tokens >= 0)
-            out->usage.prompt_tokens = probe.usage.prompt_tokens;
-        if (probe.usage.completion_tokens >= 0)
-            out->usage.completion_tokens = probe.usage.completion_tokens;
-        llmh_chat_out_clear(&probe);
+    if (fast_event(body, len, out, &saw) && saw)
         return LLMH_OK;
-    }
-    llmh_chat_out_clear(&probe);
     json_tokener *tok = json_tokener_new();
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
     json_tokener_free(tok);

@@ -9,6 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void write_string(llmh_buf *b, const char *s, size_t n);
+
+void llmh_json_write_str(llmh_buf *b, const char *s)
+{
+    if (!s)
+        llmh_buf_append(b, "null", 4);
+    else
+        write_string(b, s, strlen(s));
+}
+
+void llmh_json_write_int(llmh_buf *b, long long x)
+{
+    /* By hand: printf's machinery costs more than the rest of a body. */
+    unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+    char n[24], *p = n + sizeof n;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (x < 0)
+        *--p = '-';
+    llmh_buf_append(b, p, (size_t)(n + sizeof n - p));
+}
+
 static void write_string(llmh_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -53,19 +76,7 @@ void llmh_json_write(llmh_buf *b, json_object *v)
         else
             llmh_buf_append(b, "false", 5);
         break;
-    case json_type_int: {
-        /* By hand: printf's machinery costs more than the rest of a body. */
-        long long x = (long long)json_object_get_int64(v);
-        unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
-        char n[24], *p = n + sizeof n;
-        do
-            *--p = (char)('0' + u % 10);
-        while ((u /= 10) != 0);
-        if (x < 0)
-            *--p = '-';
-        llmh_buf_append(b, p, (size_t)(n + sizeof n - p));
-        break;
-    }
+    case json_type_int: llmh_json_write_int(b, (long long)json_object_get_int64(v)); break;
     case json_type_double: {
         /* The shortest text that reads back as the same number (0.7, not
          * 0.69999999999999996); JSON has no NaN or infinity. */

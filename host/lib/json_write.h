@@ -10,5 +10,8 @@
 
 /* Append v's JSON text to b (NULL writes null). */
 void llmh_json_write(llmh_buf *b, json_object *v);
+/* A JSON string (NULL: null), and an integer, appended to b. */
+void llmh_json_write_str(llmh_buf *b, const char *s);
+void llmh_json_write_int(llmh_buf *b, long long x);
 
 #endif
