@@ -616,8 +616,9 @@ void llmh_loop_run(llmh_loop *l)
                 wait_ms = (long)(l->timers[i].due_ms - now);
         if (wait_ms < 0)
             wait_ms = 0;
-        /* Completions above may have emptied the loop, or queued work. */
-        if (l->queue_head || (!l->n_active && !l->n_timers))
+        /* Completions above may have emptied the loop, queued work, or set
+         * a timer that is already due: none of those should wait in poll. */
+        if (l->queue_head || (!l->n_active && !l->n_timers) || (l->n_timers && wait_ms == 0))
             continue;
         if (l->n_active)
             curl_multi_poll(l->multi, NULL, 0, (int)(wait_ms ? wait_ms : 1), NULL);
