@@ -52,10 +52,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
     if (c->config_file) {
         json_object_array_add(searched, json_object_new_string(c->config_file));
     } else {
-        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-        char *p = xdg && *xdg == '/' ? llmh_sprintf("%s/llmhost/llmhost.ini", xdg)
-                  : home             ? llmh_sprintf("%s/.config/llmhost/llmhost.ini", home)
-                                     : NULL;
+        char *p = llmh_settings_user_path();
         if (p)
             json_object_array_add(searched, json_object_new_string(p));
         free(p);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "discover.h"
 #include "error.h"
+#include "util.h"
 
 static const char help[] =
     "Usage: llmhost models [-p PROVIDER] [--json] [--refresh] [--details] [--dry-run]\n"
@@ -42,10 +43,11 @@ static json_object *list_json(const llmh_model_list *l)
             for (size_t j = 0; llmh_model_detail_at(l, i, j, &k, &v); j++) {
                 if (!strcmp(k, "capabilities")) {
                     json_object *caps = json_object_new_array();
-                    char *copy = strdup(v), *save = NULL;
-                    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-                        json_object_array_add(caps, json_object_new_string(tok + strspn(tok, " ")));
-                    free(copy);
+                    size_t n = 0;
+                    char **items = llmh_split_list(v, ',', &n);
+                    for (size_t c2 = 0; c2 < n; c2++)
+                        json_object_array_add(caps, json_object_new_string(items[c2]));
+                    llmh_strv_free(items, n);
                     json_object_object_add(d, k, caps);
                 } else {
                     json_object_object_add(d, k, json_object_new_string(v));

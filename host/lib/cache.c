@@ -145,14 +145,7 @@ static const char *pick_key(const llmh_settings *s, const char *provider, const 
 
 static char *default_path(void)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    /* The XDG spec says to ignore a relative XDG_CACHE_HOME. */
-    if (xdg && xdg[0] == '/')
-        return llmh_sprintf("%s/llmhost/cache.sqlite", xdg);
-    if (home && *home)
-        return llmh_sprintf("%s/.cache/llmhost/cache.sqlite", home);
-    return NULL;
+    return llmh_xdg_path("XDG_CACHE_HOME", ".cache", "cache.sqlite");
 }
 
 llmh_status llmh_cache_config_from_settings(const llmh_settings *s, const char *provider,

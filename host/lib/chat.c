@@ -505,15 +505,10 @@ static void parse_chain(chat_job *j, const char *list)
 {
     if (!list)
         return;
-    char *copy = llmh_strdup(list), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        char *e = tok + strlen(tok);
-        while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-            *--e = '\0';
-        if (!*tok)
-            continue;
+    size_t n = 0;
+    char **items = llmh_split_list(list, ',', &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *tok = items[i];
         /* provider/model; the model itself may contain '/' (OpenRouter ids). */
         char *slash = strchr(tok, '/');
         j->chain = llmh_xrealloc(j->chain, (j->n_chain + 1) * sizeof *j->chain);
@@ -522,7 +517,7 @@ static void parse_chain(chat_job *j, const char *list)
         j->chain[j->n_chain].model = slash && slash[1] ? llmh_strdup(slash + 1) : NULL;
         j->n_chain++;
     }
-    free(copy);
+    llmh_strv_free(items, n);
 }
 
 static void job_init(chat_job *j, llmh_ctx *ctx, const llmh_chat_request *req, llmh_loop *loop)

@@ -36,11 +36,7 @@ llmh_status llmh_ctx_new(const llmh_options *opts, llmh_ctx **out, llmh_error *e
     }
     ctx->registry = llmh_registry_new(ctx->settings);
     ctx->breakers = llmh_breakers_new();
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg == '/')
-        ctx->breakers_path = llmh_sprintf("%s/llmhost/breakers.json", xdg);
-    else if (home && *home)
-        ctx->breakers_path = llmh_sprintf("%s/.cache/llmhost/breakers.json", home);
+    ctx->breakers_path = llmh_xdg_path("XDG_CACHE_HOME", ".cache", "breakers.json");
     /* Breaker state outlives one CLI process, so a dead server is skipped fast. */
     if (ctx->breakers_path)
         llmh_breakers_load(ctx->breakers, ctx->breakers_path);

@@ -7,17 +7,25 @@
 #include <stdio.h>
 #include <string.h>
 
-llmh_status llmh_error_set(llmh_error *err, llmh_status code, int http_status,
-                           const char *fmt, ...)
+llmh_status llmh_error_vset(llmh_error *err, llmh_status code, int http_status, const char *fmt,
+                            va_list ap)
 {
     if (!err)
         return code;
     err->code = code;
     err->http_status = http_status;
-    err->retry_after_ms = -1;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    return code;
+}
+
+llmh_status llmh_error_set(llmh_error *err, llmh_status code, int http_status,
+                           const char *fmt, ...)
+{
+    if (err)
+        err->retry_after_ms = -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    llmh_error_vset(err, code, http_status, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -132,8 +132,8 @@ void llmh_classify_http_error(const llmh_err_ctx *x, int status, long retry_afte
         break;
     case LLMH_E_CONTEXT_LENGTH:
         snprintf(err->message, sizeof err->message,
-                 "the prompt does not fit %s's context window%s%s (HTTP %d)%s%s",
-                 x->model ? x->model : who, "", "", status, sep, server);
+                 "the prompt does not fit %s's context window (HTTP %d)%s%s",
+                 x->model ? x->model : who, status, sep, server);
         break;
     case LLMH_E_BAD_REQUEST:
         snprintf(err->message, sizeof err->message, "%s rejected the request (HTTP %d)%s%s", who,

@@ -475,13 +475,9 @@ static void models_detail(llmh_models_out *o, const char *key, const char *value
 
 static llmh_status host_error_set(llmh_error *err, llmh_status code, int http, const char *fmt, ...)
 {
-    if (!err)
-        return code;
-    err->code = code;
-    err->http_status = http;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    llmh_error_vset(err, code, http, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -27,30 +27,18 @@ static int static_models(llmh_target *t, llmh_models_out *out)
     const char *v = t->rec->plugin ? NULL : llmh_settings_get(t->ctx->settings, key, NULL);
     if (!v || !*v)
         return 0;
-    char *copy = llmh_strdup(v), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        char *e = tok + strlen(tok);
-        while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-            *--e = '\0';
-        if (*tok)
-            llmh_host_table()->models_add(out, tok, NULL, 0);
-    }
-    free(copy);
+    size_t n = 0;
+    char **ids = llmh_split_list(v, ',', &n);
+    for (size_t i = 0; i < n; i++)
+        llmh_host_table()->models_add(out, ids[i], NULL, 0);
+    llmh_strv_free(ids, n);
     return 1;
 }
 
 static char *cache_path(const llmh_target *t)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    char *dir;
-    if (xdg && *xdg == '/')
-        dir = llmh_sprintf("%s/llmhost/models", xdg);
-    else if (home && *home)
-        dir = llmh_sprintf("%s/.cache/llmhost/models", home);
-    else
+    char *dir = llmh_xdg_path("XDG_CACHE_HOME", ".cache", "models");
+    if (!dir)
         return NULL;
     /* FNV-1a of the base URL: the file name must not carry credentials. */
     unsigned long long h = 1469598103934665603ull;
@@ -159,13 +147,9 @@ llmh_status llmh_models_build_request(llmh_target *t, llmh_http_req *req, llmh_e
     return c->build_models(&t->call, req, err);
 }
 
+/* The caller has checked that a key needed for listing is there. */
 static llmh_status fetch(llmh_target *t, llmh_models_out *out, llmh_error *err)
 {
-    if ((t->p->flags & LLMH_P_MODELS_NEED_KEY) && !t->api_key)
-        return llmh_target_require_key(t, err) != LLMH_OK
-                   ? err->code
-                   : llmh_error_set(err, LLMH_E_CONFIG, 0, "%s needs an API key to list models",
-                                    t->p->display_name);
     llmh_http_req req;
     llmh_http_req_init(&req, t->base_url);
     llmh_status st = llmh_models_build_request(t, &req, err);

@@ -531,14 +531,10 @@ llmh_status llmh_pipeline_load(llmh_ctx *ctx, const char *name, llmh_pipeline_de
     const char *desc = llmh_settings_get(s, key, NULL);
     d->description = desc && *desc ? llmh_strdup(desc) : NULL;
     snprintf(key, sizeof key, "%s.stages", what);
-    char *copy = llmh_strdup(list), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok && st == LLMH_OK;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        size_t tl = strlen(tok);
-        while (tl > 0 && isspace((unsigned char)tok[tl - 1]))
-            tok[--tl] = '\0';
+    size_t n_items = 0;
+    char **items = llmh_split_list(list, ',', &n_items);
+    for (size_t k = 0; k < n_items && st == LLMH_OK; k++) {
+        const char *tok = items[k];
         if (!valid_stage_name(tok)) {
             st = bad(s, err, key, what,
                      "stages: \"%s\" is not a stage name (letters, digits, '_' and '-')", tok);
@@ -554,7 +550,7 @@ llmh_status llmh_pipeline_load(llmh_ctx *ctx, const char *name, llmh_pipeline_de
         d->stages[d->n].name = llmh_strdup(tok);
         d->n++;
     }
-    free(copy);
+    llmh_strv_free(items, n_items);
     const char **earlier = llmh_xcalloc(d->n ? d->n : 1, sizeof *earlier);
     for (size_t i = 0; i < d->n && st == LLMH_OK; i++) {
         st = load_stage(ctx, name, &d->stages[i], earlier, i, err);

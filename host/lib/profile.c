@@ -153,12 +153,6 @@ static int parse_bool(const char *v, int *out)
     return 0;
 }
 
-void llmh_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
-}
 
 char **llmh_profile_names(const llmh_settings *s, size_t *n)
 {
@@ -355,22 +349,20 @@ static llmh_status check_provider(loader *ld, const char *key, const char *name)
 /* fallback = provider/model, provider/model: every provider must exist. */
 static llmh_status check_fallback(loader *ld, const char *list)
 {
-    char *copy = llmh_strdup(list), *save = NULL;
+    size_t n = 0;
+    char **items = llmh_split_list(list, ',', &n);
     llmh_status st = LLMH_OK;
-    for (char *tok = strtok_r(copy, ",", &save); tok && st == LLMH_OK;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        char *slash = strchr(tok, '/');
+    for (size_t i = 0; i < n && st == LLMH_OK; i++) {
+        char *slash = strchr(items[i], '/'); /* provider/model: the provider must exist */
         if (slash)
             *slash = '\0';
-        size_t n = strlen(tok);
-        while (n > 0 && isspace((unsigned char)tok[n - 1]))
-            tok[--n] = '\0';
-        if (*tok)
-            st = check_provider(ld, "fallback", tok);
+        size_t len = strlen(items[i]);
+        while (len > 0 && isspace((unsigned char)items[i][len - 1]))
+            items[i][--len] = '\0';
+        if (*items[i])
+            st = check_provider(ld, "fallback", items[i]);
     }
-    free(copy);
+    llmh_strv_free(items, n);
     return st;
 }
 

@@ -54,7 +54,6 @@ int llmh_profile_exists(const llmh_settings *s, const char *name);
 /* Every profile name (sections in file order, then names that only -s
  * gave), malloc'd array of malloc'd strings; free with llmh_strv_free. */
 char **llmh_profile_names(const llmh_settings *s, size_t *n);
-void llmh_strv_free(char **v, size_t n);
 
 /* Load and validate profile name from ctx's settings (plugins are opened to
  * check the provider). LLMH_E_CONFIG "unknown profile" or, for a bad value,

@@ -36,30 +36,6 @@ const char *llmh_provider_key_key(const llmh_provider *p, char *buf, size_t size
     return buf;
 }
 
-/* url with ":port" added when its authority has no port. malloc'd. */
-static char *with_default_port(const char *url, long port)
-{
-    const char *auth = strstr(url, "://");
-    auth = auth ? auth + 3 : url;
-    size_t alen = strcspn(auth, "/?#");
-    const char *host = auth;
-    for (const char *q = auth; q < auth + alen; q++)
-        if (*q == '@')
-            host = q + 1;
-    const char *end = auth + alen;
-    const char *colon = NULL;
-    if (*host == '[') {
-        const char *rb = memchr(host, ']', (size_t)(end - host));
-        if (rb && rb + 1 < end && rb[1] == ':')
-            colon = rb + 1;
-    } else {
-        colon = memchr(host, ':', (size_t)(end - host));
-    }
-    if (colon)
-        return llmh_strdup(url);
-    return llmh_sprintf("%.*s:%ld%s", (int)(end - url), url, port, end);
-}
-
 llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provider *p, char **out,
                                       llmh_error *err)
 {
@@ -99,7 +75,7 @@ llmh_status llmh_provider_resolve_url(const llmh_settings *s, const llmh_provide
     /* Like Ollama's own client: "host" or "host:port" without a scheme
      * means the provider's port; an explicit scheme means its standard one. */
     if (st == LLMH_OK && p->default_port > 0 && !had_scheme) {
-        char *with = with_default_port(norm, p->default_port);
+        char *with = llmh_url_with_default_port(norm, p->default_port);
         free(norm);
         norm = with;
     }

@@ -101,13 +101,7 @@ void llmh_registry_set_cli_path(llmh_registry *r, const char *dirs)
 
 char *llmh_registry_user_dir(void)
 {
-    const char *xdg = getenv("XDG_DATA_HOME");
-    if (xdg && *xdg == '/')
-        return llmh_sprintf("%s/llmhost/plugins", xdg);
-    const char *home = getenv("HOME");
-    if (!home || !*home)
-        return NULL;
-    return llmh_sprintf("%s/.local/share/llmhost/plugins", home);
+    return llmh_xdg_path("XDG_DATA_HOME", ".local/share", "plugins");
 }
 
 /* Where this process's executable lives, or NULL. malloc'd. */
@@ -167,10 +161,11 @@ static void add_dir_list(llmh_registry *r, const char *list)
 {
     if (!list)
         return;
-    char *copy = llmh_strdup(list), *save = NULL;
-    for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
-        add_dir(r, t);
-    free(copy);
+    size_t n = 0;
+    char **dirs = llmh_split_list(list, ':', &n);
+    for (size_t i = 0; i < n; i++)
+        add_dir(r, dirs[i]);
+    llmh_strv_free(dirs, n);
 }
 
 static void build_search_path(llmh_registry *r)
@@ -195,24 +190,13 @@ const char *llmh_registry_dir(const llmh_registry *r, size_t i)
 static int denied(const llmh_registry *r, const char *name)
 {
     const char *list = r->settings ? llmh_settings_get(r->settings, "host.deny", NULL) : NULL;
-    if (!list)
-        return 0;
-    size_t n = strlen(name);
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ',')
-            e++;
-        const char *t = e;
-        while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
-            t--;
-        if ((size_t)(t - p) == n && strncmp(p, name, n) == 0)
-            return 1;
-        p = e;
-    }
-    return 0;
+    size_t n = 0;
+    char **names = llmh_split_list(list, ',', &n);
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(names[i], name) == 0;
+    llmh_strv_free(names, n);
+    return found;
 }
 
 static llmh_plugin_rec *new_rec(llmh_registry *r, const char *path)

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -882,15 +883,6 @@ static llmh_status load_path(llmh_settings *s, const char *path, int must_exist,
     return st;
 }
 
-static char *join_path(const char *dir, const char *rest)
-{
-    size_t n = strlen(dir) + strlen(rest) + 1;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s%s", dir, rest);
-    return p;
-}
-
 llmh_status llmh_settings_load(llmh_settings *s, const char *explicit_path, llmh_error *err)
 {
     int found = 0;
@@ -898,22 +890,19 @@ llmh_status llmh_settings_load(llmh_settings *s, const char *explicit_path, llmh
         return llmh_error_set(err, LLMH_E_INVALID, 0, "no settings given");
     if (explicit_path)
         return load_path(s, explicit_path, 1, &found, err);
-    /* XDG: a relative XDG_CONFIG_HOME is invalid and ignored. */
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    char *user = NULL;
-    if (xdg && xdg[0] == '/')
-        user = join_path(xdg, "/llmhost/llmhost.ini");
-    else if (home && *home)
-        user = join_path(home, "/.config/llmhost/llmhost.ini");
-    if ((xdg && xdg[0] == '/') || (home && *home)) {
-        if (!user)
-            return llmh_error_set(err, LLMH_E_NOMEM, 0, "out of memory");
+    char *user = llmh_settings_user_path();
+    if (user) {
         llmh_status st = load_path(s, user, 0, &found, err);
         free(user);
         if (st != LLMH_OK || found)
             return st;
     }
     return load_path(s, "/etc/llmhost/llmhost.ini", 0, &found, err);
+}
+
+char *llmh_settings_user_path(void)
+{
+    return llmh_xdg_path("XDG_CONFIG_HOME", ".config", "llmhost.ini");
 }
 
 /* ---- -s KEY=VALUE ---- */

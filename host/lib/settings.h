@@ -49,6 +49,10 @@ llmh_settings *llmh_settings_clone(const llmh_settings *s);
  * /etc/llmhost/llmhost.ini; none found is LLMH_OK. A file that exists but
  * cannot be read, or has a syntax error ("FILE:LINE: syntax error: hint"), is
  * LLMH_E_CONFIG and leaves s unchanged. Paths are copied. */
+/* The user's file, $XDG_CONFIG_HOME/llmhost/llmhost.ini (or under
+ * ~/.config); malloc'd, NULL when neither is set. Read before
+ * /etc/llmhost/llmhost.ini. */
+char *llmh_settings_user_path(void);
 llmh_status llmh_settings_load(llmh_settings *s, const char *explicit_path, llmh_error *err);
 /* Same parser over text; name (copied; NULL = "<string>") stands for the file
  * in messages, origins and llmh_settings_file(). */

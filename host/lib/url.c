@@ -693,3 +693,20 @@ int llmh_url_host(const char *url, char *buf, size_t size)
     buf[u.host.n] = '\0';
     return 0;
 }
+
+char *llmh_url_with_default_port(const char *url, long port)
+{
+    struct url_parts u;
+    if (split_loose(url, &u) || u.port || port <= 0)
+        return strdup(url);
+    /* The authority ends where the host does (a closing bracket for IPv6). */
+    const char *end = u.host.p + u.host.n + (u.ipv6 && u.host.p > url && u.host.p[-1] == '[');
+    size_t head = (size_t)(end - url);
+    size_t tail = strlen(end);
+    char *r = malloc(head + 24 + tail + 1);
+    if (!r)
+        return NULL;
+    int n = snprintf(r, head + 24, "%.*s:%ld", (int)head, url, port);
+    memcpy(r + n, end, tail + 1);
+    return r;
+}

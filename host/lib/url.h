@@ -50,4 +50,8 @@ int llmh_url_is_local(const char *url);
  * buf is too small. */
 int llmh_url_host(const char *url, char *buf, size_t size);
 
+/* url with ":port" after its host when it names no port; a copy otherwise.
+ * malloc'd; NULL on OOM. */
+char *llmh_url_with_default_port(const char *url, long port);
+
 #endif

@@ -178,3 +178,42 @@ void llmh_sleep_ms(long ms)
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
+
+char **llmh_split_list(const char *s, char sep, size_t *n)
+{
+    char **v = NULL;
+    *n = 0;
+    while (s && *s) {
+        const char *e = strchr(s, sep);
+        const char *end = e ? e : s + strlen(s);
+        const char *a = s, *z = end;
+        while (a < z && (*a == ' ' || *a == '\t'))
+            a++;
+        while (z > a && (z[-1] == ' ' || z[-1] == '\t'))
+            z--;
+        if (z > a) {
+            v = llmh_xrealloc(v, (*n + 1) * sizeof *v);
+            v[(*n)++] = llmh_strndup(a, (size_t)(z - a));
+        }
+        s = e ? e + 1 : end;
+    }
+    return v;
+}
+
+void llmh_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+char *llmh_xdg_path(const char *var, const char *home_dir, const char *rel)
+{
+    const char *xdg = getenv(var), *home = getenv("HOME");
+    /* The XDG spec says a relative value is to be ignored. */
+    if (xdg && xdg[0] == '/')
+        return llmh_sprintf("%s/llmhost/%s", xdg, rel);
+    if (home && *home)
+        return llmh_sprintf("%s/%s/llmhost/%s", home, home_dir, rel);
+    return NULL;
+}

@@ -17,6 +17,15 @@ const char *llmh_basename(const char *path); /* borrowed, points into path */
 int llmh_is_ident(const char *s);      /* [a-z0-9_]+ */
 int llmh_str_ends_with(const char *s, const char *suffix);
 int llmh_mkdir_p(const char *dir, unsigned mode); /* 0 on success */
+/* The non-empty, white-space-trimmed items of a sep-separated list;
+ * malloc'd array of malloc'd strings (NULL when none), freed with
+ * llmh_strv_free. */
+char **llmh_split_list(const char *s, char sep, size_t *n);
+void llmh_strv_free(char **v, size_t n);
+/* $var/llmhost/rel, else $HOME/home_dir/llmhost/rel (var "XDG_CACHE_HOME",
+ * home_dir ".cache"); a relative $var is ignored, as XDG says. malloc'd, or
+ * NULL when neither is set. */
+char *llmh_xdg_path(const char *var, const char *home_dir, const char *rel);
 /* Growable byte buffer, always NUL-terminated. */
 typedef struct llmh_buf {
     char *data;

@@ -365,6 +365,24 @@ static void test_url_is_local_classifies_hosts(void)
     }
 }
 
+static void test_url_default_port_added_only_when_missing(void)
+{
+    static const char *const cases[][2] = {
+        {"http://localhost", "http://localhost:11434"},
+        {"http://h/api?x=1", "http://h:11434/api?x=1"},
+        {"http://[::1]", "http://[::1]:11434"},
+        {"http://u:p@h", "http://u:p@h:11434"},
+        {"http://h:8080", "http://h:8080"},
+        {"http://[::1]:9/x", "http://[::1]:9/x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = llmh_url_with_default_port(cases[i][0], 11434);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        CU_ASSERT_STRING_EQUAL(r, cases[i][1]);
+        free(r);
+    }
+}
+
 static void test_url_host_extracts_bare_host(void)
 {
     static const char *const rows[][2] = {
@@ -428,6 +446,8 @@ int llmh_test_register_url(void)
          test_url_redact_hides_userinfo_and_key_parameters},
         {"test_url_is_local_classifies_hosts", test_url_is_local_classifies_hosts},
         {"test_url_host_extracts_bare_host", test_url_host_extracts_bare_host},
+        {"test_url_default_port_added_only_when_missing",
+         test_url_default_port_added_only_when_missing},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
