@@ -721,11 +721,12 @@ static int cache_lookup(chat_job *j)
         j->cache_mode = LLMH_CACHE_OFF;
         return 0;
     }
-    char *canon = llmh_sprintf(
-        "%s\n%s\n%s\n%s", j->pp.t.p->key, j->pp.t.base_url, req.url ? req.url : "",
-        req.body ? json_object_to_json_string_ext(req.body, JSON_C_TO_STRING_PLAIN) : "");
-    llmh_cache_key(canon, strlen(canon), j->cache_key);
-    free(canon);
+    llmh_buf canon = {0};
+    llmh_buf_printf(&canon, "%s\n%s\n%s\n", j->pp.t.p->key, j->pp.t.base_url,
+                    req.url ? req.url : "");
+    llmh_http_req_write_body(&req, &canon);
+    llmh_cache_key(canon.data, canon.len, j->cache_key);
+    llmh_buf_free(&canon);
     llmh_http_req_clear(&req);
     if (j->cache_mode == LLMH_CACHE_WRITE_ONLY)
         return 0;

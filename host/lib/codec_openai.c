@@ -12,6 +12,7 @@
 #include "error.h"
 #include "hostapi.h"
 #include "jscan.h"
+#include "json_write.h"
 
 static json_object *get(json_object *o, const char *key)
 {
@@ -67,39 +68,42 @@ static llmh_status build_chat(const llmh_call *c, const llmh_chat_params *p, llm
         explicit_bzero(auth, strlen(auth));
         free(auth);
     }
-    json_object *body = json_object_new_object();
-    json_object_object_add(body, "model", json_object_new_string(p->model ? p->model : ""));
-    json_object *msgs = json_object_new_array();
+    /* The body is written as text, in the order a tree would print; a
+     * plugin that wants to edit it asks for the tree (req_get_body). */
+    llmh_buf b = {0};
+    llmh_buf_reserve(&b, 256);
+    llmh_buf_puts(&b, "{\"model\":");
+    llmh_json_write_str(&b, p->model ? p->model : "");
+    llmh_buf_puts(&b, ",\"messages\":[");
     for (size_t i = 0; i < p->n_messages; i++) {
-        json_object *m = json_object_new_object();
         const llmh_message *msg = &p->messages[i];
-        json_object_object_add(m, "role", json_object_new_string(msg->role ? msg->role : "user"));
-        json_object_object_add(m, "content",
-                               json_object_new_string(msg->content ? msg->content : ""));
-        json_object_array_add(msgs, m);
+        llmh_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
+        llmh_json_write_str(&b, msg->role ? msg->role : "user");
+        llmh_buf_puts(&b, ",\"content\":");
+        llmh_json_write_str(&b, msg->content ? msg->content : "");
+        llmh_buf_puts(&b, "}");
     }
-    json_object_object_add(body, "messages", msgs);
+    llmh_buf_puts(&b, "]");
     if (p->has_temperature) {
-        /* Serialize 0.7 as 0.7, not 0.69999999999999996. */
-        char t[32];
-        snprintf(t, sizeof t, "%.6g", p->temperature);
-        json_object_object_add(body, "temperature", json_object_new_double_s(p->temperature, t));
+        llmh_buf_puts(&b, ",\"temperature\":");
+        llmh_json_write_double(&b, p->temperature);
     }
-    if (p->max_tokens > 0)
-        json_object_object_add(body, "max_tokens", json_object_new_int64(p->max_tokens));
+    if (p->max_tokens > 0) {
+        llmh_buf_puts(&b, ",\"max_tokens\":");
+        llmh_json_write_int(&b, p->max_tokens);
+    }
     if (p->n_stop) {
-        json_object *stop = json_object_new_array();
-        for (size_t i = 0; i < p->n_stop; i++)
-            json_object_array_add(stop, json_object_new_string(p->stop[i]));
-        json_object_object_add(body, "stop", stop);
+        llmh_buf_puts(&b, ",\"stop\":[");
+        for (size_t i = 0; i < p->n_stop; i++) {
+            if (i)
+                llmh_buf_puts(&b, ",");
+            llmh_json_write_str(&b, p->stop[i]);
+        }
+        llmh_buf_puts(&b, "]");
     }
-    json_object_object_add(body, "stream", json_object_new_boolean(p->stream ? 1 : 0));
-    if (p->stream) {
-        json_object *so = json_object_new_object();
-        json_object_object_add(so, "include_usage", json_object_new_boolean(1));
-        json_object_object_add(body, "stream_options", so);
-    }
-    h->req_body(req, (llmh_json *)body);
+    llmh_buf_puts(&b, p->stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
+                                : ",\"stream\":false}");
+    llmh_http_req_set_body_text(req, &b);
     return LLMH_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "codec_openai.h"
 #include "error.h"
 #include "jscan.h"
+#include "json_write.h"
 #include "log.h"
 #include "registry.h"
 #include "url.h"
@@ -328,6 +329,7 @@ void llmh_http_req_clear(llmh_http_req *r)
     free(r->headers);
     if (r->body)
         json_object_put(r->body);
+    llmh_buf_free(&r->body_text);
     const char *base = r->base_url;
     memset(r, 0, sizeof *r);
     r->base_url = base;
@@ -372,14 +374,53 @@ static void req_header(llmh_http_req *r, const char *name, const char *value, in
     r->n_headers++;
 }
 
+void llmh_http_req_set_body_text(llmh_http_req *r, llmh_buf *text)
+{
+    if (r->body)
+        json_object_put(r->body);
+    r->body = NULL;
+    llmh_buf_free(&r->body_text);
+    r->body_text = *text;
+    memset(text, 0, sizeof *text);
+    r->has_text = 1;
+}
+
+int llmh_http_req_has_body(const llmh_http_req *r) { return r->body != NULL || r->has_text; }
+
+json_object *llmh_http_req_body(llmh_http_req *r)
+{
+    if (!r->body && r->has_text) {
+        /* The text is the host's own writing, so it parses; if it somehow
+         * did not, the request goes without the plugin's edit, not broken. */
+        json_object *tree = json_tokener_parse(r->body_text.data ? r->body_text.data : "");
+        if (!tree)
+            return NULL;
+        r->body = tree;
+        llmh_buf_free(&r->body_text);
+        r->has_text = 0;
+    }
+    return r->body;
+}
+
+void llmh_http_req_write_body(const llmh_http_req *r, llmh_buf *out)
+{
+    if (r->body)
+        llmh_json_write(out, r->body);
+    else if (r->has_text)
+        llmh_buf_append(out, r->body_text.data ? r->body_text.data : "", r->body_text.len);
+}
+
 static void req_body(llmh_http_req *r, llmh_json *body)
 {
     if (r->body)
         json_object_put(r->body);
     r->body = J(body);
+    llmh_buf_free(&r->body_text);
+    r->has_text = 0;
 }
 
-static llmh_json *req_get_body(llmh_http_req *r) { return L(r->body); }
+/* A plugin that edits the body gets the tree. */
+static llmh_json *req_get_body(llmh_http_req *r) { return L(llmh_http_req_body(r)); }
 
 /* ---- chat output */
 

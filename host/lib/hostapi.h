@@ -22,7 +22,12 @@ struct llmh_http_req {
     const char *base_url;/* borrowed from the call, for joining */
     llmh_header *headers;
     size_t n_headers;
-    json_object *body;   /* NULL: no body */
+    /* The body is a json-c tree (plugins may edit it) or, when the host's
+     * own codec wrote it and nobody asked for the tree, its JSON text:
+     * building and printing a tree costs more than the rest of a request. */
+    json_object *body;   /* NULL: no tree (see body_text) */
+    llmh_buf body_text;  /* the body as JSON text, when has_text */
+    int has_text;
 };
 
 struct llmh_chat_out {
@@ -60,6 +65,14 @@ typedef struct llmh_call_private {
 void llmh_http_req_init(llmh_http_req *r, const char *base_url);
 void llmh_http_req_clear(llmh_http_req *r);
 const char *llmh_http_req_header(const llmh_http_req *r, const char *name); /* case-insensitive */
+/* The body as text: takes text's contents (text is left empty); drops a tree. */
+void llmh_http_req_set_body_text(llmh_http_req *r, llmh_buf *text);
+/* Is there a body, as a tree or as text? */
+int llmh_http_req_has_body(const llmh_http_req *r);
+/* The body as a tree, made from the text on first use (borrowed; NULL: none). */
+json_object *llmh_http_req_body(llmh_http_req *r);
+/* Append the body's JSON text to out (nothing when there is no body). */
+void llmh_http_req_write_body(const llmh_http_req *r, llmh_buf *out);
 
 void llmh_chat_out_init(llmh_chat_out *o);
 void llmh_chat_out_reset(llmh_chat_out *o); /* empty text, keep nothing */

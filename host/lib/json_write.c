@@ -32,9 +32,55 @@ void llmh_json_write_int(llmh_buf *b, long long x)
     llmh_buf_append(b, p, (size_t)(n + sizeof n - p));
 }
 
+void llmh_json_write_double(llmh_buf *b, double d)
+{
+    if (!isfinite(d)) {
+        llmh_buf_append(b, "null", 4);
+        return;
+    }
+    /* Most numbers in requests are a few decimals (temperature 0.7, top_p
+     * 0.95): when d is exactly the double nearest to k/1000, "k/1000"
+     * written out reads back as d (division rounds correctly, as strtod
+     * does) and is what %.15g would print, without printf's cost. */
+    if (fabs(d) < 1e12) {
+        long long k = llround(d * 1000);
+        if ((double)k / 1000 == d) {
+            unsigned long long u = k < 0 ? 0ull - (unsigned long long)k : (unsigned long long)k;
+            char n[32], *p = n + sizeof n;
+            unsigned frac = (unsigned)(u % 1000);
+            u /= 1000;
+            int digits = 3;
+            while (digits && frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+            }
+            for (int i = 0; i < digits; i++) {
+                *--p = (char)('0' + frac % 10);
+                frac /= 10;
+            }
+            if (digits)
+                *--p = '.';
+            do
+                *--p = (char)('0' + u % 10);
+            while ((u /= 10) != 0);
+            if (k < 0 || (k == 0 && signbit(d)))
+                *--p = '-';
+            llmh_buf_append(b, p, (size_t)(n + sizeof n - p));
+            return;
+        }
+    }
+    char n[40];
+    int len = snprintf(n, sizeof n, "%.15g", d);
+    if (strtod(n, NULL) != d)
+        len = snprintf(n, sizeof n, "%.17g", d);
+    llmh_buf_append(b, n, (size_t)len);
+}
+
 static void write_string(llmh_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    /* Most strings need no escape: one copy between the quotes. */
+    llmh_buf_reserve(b, n + 2);
     llmh_buf_append(b, "\"", 1);
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
@@ -77,21 +123,7 @@ void llmh_json_write(llmh_buf *b, json_object *v)
             llmh_buf_append(b, "false", 5);
         break;
     case json_type_int: llmh_json_write_int(b, (long long)json_object_get_int64(v)); break;
-    case json_type_double: {
-        /* The shortest text that reads back as the same number (0.7, not
-         * 0.69999999999999996); JSON has no NaN or infinity. */
-        double d = json_object_get_double(v);
-        if (!isfinite(d)) {
-            llmh_buf_append(b, "null", 4);
-            break;
-        }
-        char n[40];
-        int len = snprintf(n, sizeof n, "%.15g", d);
-        if (strtod(n, NULL) != d)
-            len = snprintf(n, sizeof n, "%.17g", d);
-        llmh_buf_append(b, n, (size_t)len);
-        break;
-    }
+    case json_type_double: llmh_json_write_double(b, json_object_get_double(v)); break;
     case json_type_string:
         write_string(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
         break;

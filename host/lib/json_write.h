@@ -13,5 +13,8 @@ void llmh_json_write(llmh_buf *b, json_object *v);
 /* A JSON string (NULL: null), and an integer, appended to b. */
 void llmh_json_write_str(llmh_buf *b, const char *s);
 void llmh_json_write_int(llmh_buf *b, long long x);
+/* A number as the shortest text that reads back as d (0.7, not
+ * 0.69999999999999996); null for NaN and infinities, which JSON lacks. */
+void llmh_json_write_double(llmh_buf *b, double d);
 
 #endif

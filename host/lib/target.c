@@ -247,7 +247,13 @@ void llmh_dry_run_entry(json_object *arr, const llmh_http_req *req)
                                                           ? "***"
                                                           : req->headers[i].value));
     json_object_object_add(o, "headers", h);
-    json_object_object_add(o, "body", req->body ? json_object_get(req->body) : NULL);
+    json_object *body = NULL;
+    if (req->body) {
+        body = json_object_get(req->body);
+    } else if (req->has_text) {
+        body = json_tokener_parse(req->body_text.data ? req->body_text.data : "");
+    }
+    json_object_object_add(o, "body", body);
     json_object_array_add(arr, o);
 }
 

@@ -113,6 +113,7 @@ long llmh_parse_retry_after(const char *v)
 typedef struct xfer {
     CURL *easy;
     struct curl_slist *headers;
+    llmh_buf body;  /* a tree body's text, sent from here */
     const llmh_http_req *req;
     const llmh_xfer_opts *o;
     llmh_response *resp;
@@ -212,10 +213,12 @@ void llmh_http_log_request(const llmh_http_req *req)
     for (size_t i = 0; i < req->n_headers; i++)
         llmh_log(LLMH_LOG_INFO, "> %s: %s", req->headers[i].name,
                  req->headers[i].secret ? "***" : req->headers[i].value);
-    if (req->body && llmh_log_get_level() >= LLMH_LOG_DEBUG)
-        llmh_log(LLMH_LOG_DEBUG, "> %s",
-                 json_object_to_json_string_ext(req->body, JSON_C_TO_STRING_PLAIN |
-                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (llmh_http_req_has_body(req) && llmh_log_get_level() >= LLMH_LOG_DEBUG) {
+        llmh_buf body = {0};
+        llmh_http_req_write_body(req, &body);
+        llmh_log(LLMH_LOG_DEBUG, "> %s", body.data);
+        llmh_buf_free(&body);
+    }
 }
 
 /* reuse: an easy handle a finished transfer left behind (reset here), or NULL. */
@@ -260,14 +263,19 @@ static int setup(xfer *x, CURL *reuse)
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     const char *method = req->method ? req->method : "GET";
-    if (req->body) {
-        llmh_buf body = {0};
-        llmh_json_write(&body, req->body);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body.data);
-        llmh_buf_free(&body);
+    int has_body = llmh_http_req_has_body(req);
+    if (has_body) {
+        /* Text the request already holds goes as it is (it outlives the
+         * transfer); a tree is printed into the transfer's own buffer. */
+        const llmh_buf *text = &req->body_text;
+        if (!req->has_text) {
+            llmh_http_req_write_body(req, &x->body);
+            text = &x->body;
+        }
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text->len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, text->data ? text->data : "");
     }
-    if (strcmp(method, "GET") == 0 && !req->body)
+    if (strcmp(method, "GET") == 0 && !has_body)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     else if (strcmp(method, "POST") != 0)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -377,6 +385,7 @@ static void release(xfer *x)
     if (x->easy)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
+    llmh_buf_free(&x->body);
     x->easy = NULL;
     x->headers = NULL;
 }

@@ -119,7 +119,7 @@ int llmh_mkdir_p(const char *dir, unsigned mode)
     return rc;
 }
 
-void llmh_buf_append(llmh_buf *b, const char *s, size_t n)
+void llmh_buf_reserve(llmh_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
@@ -127,7 +127,13 @@ void llmh_buf_append(llmh_buf *b, const char *s, size_t n)
             cap *= 2;
         b->data = llmh_xrealloc(b->data, cap);
         b->cap = cap;
+        b->data[b->len] = '\0';
     }
+}
+
+void llmh_buf_append(llmh_buf *b, const char *s, size_t n)
+{
+    llmh_buf_reserve(b, n);
     if (n)
         memcpy(b->data + b->len, s, n);
     b->len += n;

@@ -32,6 +32,8 @@ typedef struct llmh_buf {
     size_t len, cap;
 } llmh_buf;
 void llmh_buf_append(llmh_buf *b, const char *s, size_t n);
+/* Make room for n more bytes (and the NUL) without changing the contents. */
+void llmh_buf_reserve(llmh_buf *b, size_t n);
 void llmh_buf_puts(llmh_buf *b, const char *s);
 void llmh_buf_printf(llmh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void llmh_buf_reset(llmh_buf *b);

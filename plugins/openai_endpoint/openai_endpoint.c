@@ -10,13 +10,13 @@ static llmh_status build_chat(const llmh_call *c, const llmh_chat_params *p, llm
     llmh_status st = h->openai->build_chat(c, p, req, err);
     if (st != LLMH_OK)
         return st;
-    llmh_json *body = h->req_get_body(req);
+    /* The body is only asked for when there is something to change in it. */
     if (p->stream && !h->setting_bool(c, "llm.openai_endpoint.stream_usage", 0))
-        h->json_del(body, "stream_options");
+        h->json_del(h->req_get_body(req), "stream_options");
     if (!h->setting_bool(c, "llm.openai_endpoint.enable_thinking", 1)) {
         llmh_json *kw = h->json_new_object();
         h->json_set(kw, "enable_thinking", h->json_new_bool(0));
-        h->json_set(body, "chat_template_kwargs", kw);
+        h->json_set(h->req_get_body(req), "chat_template_kwargs", kw);
     }
     return LLMH_OK;
 }

@@ -4,6 +4,7 @@
 #include <CUnit/CUnit.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,6 +534,46 @@ static void test_json_write_round_trips_and_escapes(void)
     json_object_put(o);
 }
 
+static void test_json_write_double_shortest_text(void)
+{
+    static const struct {
+        double d;
+        const char *text;
+    } cases[] = {
+        {0.7, "0.7"},   {1, "1"},           {0, "0"},       {-1.5, "-1.5"},   {2, "2"},
+        {0.125, "0.125"}, {0.95, "0.95"},   {100000, "100000"}, {-0.001, "-0.001"},
+        {0.123456789, "0.123456789"},       {1e300, "1e+300"}, {0.1 + 0.2, "0.30000000000000004"},
+        {1234567.891, "1234567.891"},       {-0.0, "-0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmh_buf b = {0};
+        llmh_json_write_double(&b, cases[i].d);
+        CU_ASSERT_STRING_EQUAL(b.data, cases[i].text);
+        if (strcmp(b.data, cases[i].text) != 0)
+            fprintf(stderr, "\n  %.17g printed as %s, expected %s\n", cases[i].d, b.data,
+                    cases[i].text);
+        CU_ASSERT_EQUAL(strtod(b.data, NULL), cases[i].d); /* reads back as itself */
+        llmh_buf_free(&b);
+    }
+    /* Every multiple of 0.001 up to 2 (a temperature) reads back exactly. */
+    for (int k = 0; k <= 2000; k++) {
+        double d = k / 1000.0;
+        llmh_buf b = {0};
+        llmh_json_write_double(&b, d);
+        CU_ASSERT_EQUAL(strtod(b.data, NULL), d);
+        char want[40];
+        snprintf(want, sizeof want, "%.15g", d);
+        CU_ASSERT_STRING_EQUAL(b.data, want);
+        llmh_buf_free(&b);
+    }
+    llmh_buf b = {0};
+    llmh_json_write_double(&b, NAN);
+    llmh_buf_puts(&b, ",");
+    llmh_json_write_double(&b, INFINITY);
+    CU_ASSERT_STRING_EQUAL(b.data, "null,null");
+    llmh_buf_free(&b);
+}
+
 int llmh_test_register_jscan(void)
 {
     CU_pSuite s = CU_add_suite("jscan", NULL, NULL);
@@ -547,6 +588,8 @@ int llmh_test_register_jscan(void)
                      test_openai_event_errors_still_reported) ||
         !CU_add_test(s, "test_json_write_round_trips_and_escapes",
                      test_json_write_round_trips_and_escapes) ||
+        !CU_add_test(s, "test_json_write_double_shortest_text",
+                     test_json_write_double_shortest_text) ||
         !CU_add_test(s, "test_json_fields_is_in_the_host_table",
                      test_json_fields_is_in_the_host_table) ||
         !CU_add_test(s, "test_json_fields_reads_paths_of_every_kind",

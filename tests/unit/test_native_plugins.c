@@ -128,9 +128,11 @@ static const llmh_header *find_header(const llmh_http_req *r, const char *name)
     return NULL;
 }
 
-static const char *body_text(const llmh_http_req *r)
+static const char *body_text(llmh_http_req *r)
 {
-    return r->body ? json_object_to_json_string_ext(r->body, JSON_C_TO_STRING_PLAIN |
+    /* The tree, made from the text when the codec wrote text. */
+    json_object *body = llmh_http_req_body(r);
+    return body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
                    : "(no body)";
 }
@@ -514,7 +516,7 @@ static void test_ollama_chat_body_has_options_and_think(void)
     p.max_tokens = -5; /* not a limit */
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *opts = NULL;
-    CU_ASSERT(json_object_object_get_ex(t.req.body, "options", &opts));
+    CU_ASSERT(json_object_object_get_ex(llmh_http_req_body(&t.req), "options", &opts));
     ASSERT_STR(json_object_to_json_string_ext(opts, JSON_C_TO_STRING_PLAIN), "{\"temperature\":0}");
     tcall_close(&t);
 }
@@ -530,7 +532,7 @@ static void expect_think(llmh_settings *s, int thinking, const char *expected)
     p.thinking = thinking;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *v = NULL;
-    CU_ASSERT(json_object_object_get_ex(t.req.body, "think", &v));
+    CU_ASSERT(json_object_object_get_ex(llmh_http_req_body(&t.req), "think", &v));
     ASSERT_STR(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), expected);
     tcall_close(&t);
 }
@@ -566,7 +568,7 @@ static void test_ollama_api_key_goes_as_bearer_on_every_request(void)
     CU_ASSERT_EQUAL(cd->build_models(&t.call, &t.req, &err), LLMH_OK);
     ASSERT_STR(t.req.method, "GET");
     ASSERT_STR(t.req.url, "http://localhost:11434/api/tags");
-    CU_ASSERT_PTR_NULL(t.req.body);
+    CU_ASSERT_FALSE(llmh_http_req_has_body(&t.req));
     ASSERT_HEADER(&t.req, "Authorization", "Bearer olk-123", 1);
     llmh_http_req_clear(&t.req);
     CU_ASSERT_EQUAL(cd->build_model_info(&t.call, "qwen3:8b", &t.req, &err), LLMH_OK);
@@ -1067,7 +1069,7 @@ static void test_anthropic_always_sends_max_tokens(void)
     p.max_tokens = 300;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *mt = NULL;
-    CU_ASSERT(json_object_object_get_ex(t.req.body, "max_tokens", &mt));
+    CU_ASSERT(json_object_object_get_ex(llmh_http_req_body(&t.req), "max_tokens", &mt));
     CU_ASSERT_EQUAL(json_object_get_int64(mt), 300);
     tcall_close(&t);
 }
@@ -1080,7 +1082,7 @@ static json_object *anthropic_body(tcall *t, const char *key, llmh_settings *s,
         return NULL;
     llmh_error err = no_error();
     CU_ASSERT_EQUAL(codec_of(t)->build_chat(&t->call, p, &t->req, &err), LLMH_OK);
-    return t->req.body;
+    return llmh_http_req_body(&t->req);
 }
 
 static const char *member_text(json_object *o, const char *key)
@@ -1558,7 +1560,7 @@ static void test_anthropic_model_list_uses_display_names(void)
     ASSERT_STR(t.req.url, "https://api.anthropic.com/v1/models?limit=1000");
     ASSERT_HEADER(&t.req, "x-api-key", "sk-ant-x", 1);
     ASSERT_HEADER(&t.req, "anthropic-version", "2023-06-01", 0);
-    CU_ASSERT_PTR_NULL(t.req.body);
+    CU_ASSERT_FALSE(llmh_http_req_has_body(&t.req));
 
     static const char body[] =
         "{\"data\":[{\"type\":\"model\",\"id\":\"claude-sonnet-4-5-20250929\",\"display_name\":"

@@ -113,9 +113,11 @@ static const llmh_header *find_header(const llmh_http_req *r, const char *name)
     return NULL;
 }
 
-static const char *body_text(const llmh_http_req *r)
+static const char *body_text(llmh_http_req *r)
 {
-    return r->body ? json_object_to_json_string_ext(r->body, JSON_C_TO_STRING_PLAIN |
+    /* The tree, made from the text when the codec wrote text. */
+    json_object *body = llmh_http_req_body(r);
+    return body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
                    : "(no body)";
 }
@@ -346,8 +348,8 @@ static void test_openai_sends_max_completion_tokens(void)
     llmh_http_req_clear(&t.req);
     p.max_tokens = 0;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
-    CU_ASSERT_FALSE(json_object_object_get_ex(t.req.body, "max_completion_tokens", NULL));
-    CU_ASSERT_FALSE(json_object_object_get_ex(t.req.body, "max_tokens", NULL));
+    CU_ASSERT_FALSE(json_object_object_get_ex(llmh_http_req_body(&t.req), "max_completion_tokens", NULL));
+    CU_ASSERT_FALSE(json_object_object_get_ex(llmh_http_req_body(&t.req), "max_tokens", NULL));
     tcall_close(&t);
 }
 
@@ -421,7 +423,7 @@ static void test_google_build_models_native(void)
         CU_ASSERT_EQUAL(k->secret, 1);
     }
     CU_ASSERT_PTR_NULL(find_header(&t.req, "Authorization"));
-    CU_ASSERT_PTR_NULL(t.req.body);
+    CU_ASSERT_FALSE(llmh_http_req_has_body(&t.req));
     tcall_close(&t);
 
     /* Another base: only a trailing /openai is dropped; its query is kept. */
@@ -641,8 +643,8 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
     if (tcall_open(&t, "openai_endpoint", NULL, NULL) != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
-    CU_ASSERT_EQUAL(has_member(t.req.body, "stream_options"), 0);
-    CU_ASSERT_EQUAL(has_member(t.req.body, "chat_template_kwargs"), 0);
+    CU_ASSERT_EQUAL(has_member(llmh_http_req_body(&t.req), "stream_options"), 0);
+    CU_ASSERT_EQUAL(has_member(llmh_http_req_body(&t.req), "chat_template_kwargs"), 0);
     ASSERT_STR(body_text(&t.req),
                "{\"model\":\"local-model\",\"messages\":[{\"role\":\"system\",\"content\":\"Be "
                "brief.\"},{\"role\":\"user\",\"content\":\"Hi \\\"there\\\"\"}],"
@@ -655,7 +657,7 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *so = NULL, *iu = NULL;
-    CU_ASSERT(json_object_object_get_ex(t.req.body, "stream_options", &so));
+    CU_ASSERT(json_object_object_get_ex(llmh_http_req_body(&t.req), "stream_options", &so));
     CU_ASSERT(so && json_object_object_get_ex(so, "include_usage", &iu) &&
               json_object_get_boolean(iu));
     tcall_close(&t);
@@ -666,11 +668,11 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *kw = NULL;
-    CU_ASSERT(json_object_object_get_ex(t.req.body, "chat_template_kwargs", &kw));
+    CU_ASSERT(json_object_object_get_ex(llmh_http_req_body(&t.req), "chat_template_kwargs", &kw));
     if (kw)
         ASSERT_STR(json_object_to_json_string_ext(kw, JSON_C_TO_STRING_PLAIN),
                    "{\"enable_thinking\":false}");
-    CU_ASSERT_EQUAL(has_member(t.req.body, "stream_options"), 0);
+    CU_ASSERT_EQUAL(has_member(llmh_http_req_body(&t.req), "stream_options"), 0);
     tcall_close(&t);
 
     /* Thinking explicitly on: nothing sent. */
@@ -678,7 +680,47 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
                    settings_with("llm.openai_endpoint.enable_thinking", "true"), NULL) != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
-    CU_ASSERT_EQUAL(has_member(t.req.body, "chat_template_kwargs"), 0);
+    CU_ASSERT_EQUAL(has_member(llmh_http_req_body(&t.req), "chat_template_kwargs"), 0);
+    tcall_close(&t);
+}
+
+/* The OpenAI codec writes the body as text; a plugin that edits it gets a
+ * tree with the same content, and the edit is what goes out. */
+static void test_openai_body_text_until_edited(void)
+{
+    tcall t;
+    llmh_error err;
+    memset(&err, 0, sizeof err);
+    llmh_chat_params p = params("local-model", 0);
+    p.has_temperature = 1;
+    p.temperature = 0.7;
+    p.max_tokens = 64;
+    if (tcall_open(&t, "openai_endpoint", NULL, NULL) != 0)
+        return;
+    CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
+    /* Nothing to change for a plain request: no tree was made. */
+    CU_ASSERT_TRUE(t.req.has_text);
+    CU_ASSERT_PTR_NULL(t.req.body);
+    llmh_buf text = {0};
+    llmh_http_req_write_body(&t.req, &text);
+    ASSERT_STR(text.data, "{\"model\":\"local-model\",\"messages\":[{\"role\":\"system\","
+                          "\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":"
+                          "\"Hi \\\"there\\\"\"}],\"temperature\":0.7,\"max_tokens\":64,"
+                          "\"stream\":false}");
+    /* Asking for the tree (as a plugin does through req_get_body) parses it. */
+    const llmh_host *h = llmh_host_table();
+    json_object *tree = (json_object *)h->req_get_body(&t.req);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tree);
+    CU_ASSERT_FALSE(t.req.has_text);
+    json_object *want = json_tokener_parse(text.data);
+    CU_ASSERT_TRUE(json_object_equal(tree, want));
+    json_object_put(want);
+    h->json_set((llmh_json *)tree, "seed", h->json_new_int(7));
+    llmh_buf edited = {0};
+    llmh_http_req_write_body(&t.req, &edited);
+    CU_ASSERT_PTR_NOT_NULL(strstr(edited.data, ",\"seed\":7}"));
+    llmh_buf_free(&edited);
+    llmh_buf_free(&text);
     tcall_close(&t);
 }
 
@@ -1041,6 +1083,7 @@ int llmh_test_register_plugins(void)
         {"test_codec_request_body", test_codec_request_body},
         {"test_openai_endpoint_stream_usage_and_thinking",
          test_openai_endpoint_stream_usage_and_thinking},
+        {"test_openai_body_text_until_edited", test_openai_body_text_until_edited},
         {"test_codec_parse_chat", test_codec_parse_chat},
         {"test_codec_parse_event", test_codec_parse_event},
         {"test_codec_parse_models", test_codec_parse_models},
