@@ -221,18 +221,9 @@ void llmh_http_log_request(const llmh_http_req *req)
     }
 }
 
-/* reuse: an easy handle a finished transfer left behind (reset here), or NULL. */
-static int setup(xfer *x, CURL *reuse)
+/* What every transfer sets the same way: set once per easy handle. */
+static void setup_constant(CURL *e, int no_proxy)
 {
-    const llmh_http_req *req = x->req;
-    const llmh_xfer_opts *o = x->o;
-    if (reuse)
-        curl_easy_reset(reuse);
-    x->easy = reuse ? reuse : curl_easy_init();
-    if (!x->easy)
-        return -1;
-    CURL *e = x->easy;
-    curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_SHARE, g_share);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -242,29 +233,66 @@ static int setup(xfer *x, CURL *reuse)
     /* HTTP/2 where a TLS server offers it (ALPN); batches then multiplex. */
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "llmhost/" LLMH_VERSION_STRING);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
-    if (o->total_timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->tls_verify ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->tls_verify ? 2L : 0L);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    /* No proxy variable in the environment: tell curl so, instead of
+     * letting it read five variables for every request. */
+    if (no_proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+}
+
+/* Is any proxy variable curl would read set? */
+static int proxy_in_env(void)
+{
+    static const char *const vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
+}
+
+/* reuse: an easy handle a finished transfer of the same loop left behind,
+ * already holding the constant options, or NULL. Everything that differs
+ * between transfers is set here, every time. */
+static int setup(xfer *x, CURL *reuse, int no_proxy)
+{
+    const llmh_http_req *req = x->req;
+    const llmh_xfer_opts *o = x->o;
+    x->easy = reuse ? reuse : curl_easy_init();
+    if (!x->easy)
+        return -1;
+    CURL *e = x->easy;
+    if (!reuse)
+        setup_constant(e, no_proxy);
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms > 0 ? o->total_timeout_ms : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->tls_verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->tls_verify ? 2L : 0L);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     x->headers = curl_slist_append(NULL, "Expect:");
     for (size_t i = 0; i < req->n_headers; i++) {
-        char *line = llmh_sprintf("%s: %s", req->headers[i].name, req->headers[i].value);
+        const char *name = req->headers[i].name, *value = req->headers[i].value;
+        size_t nl = strlen(name), vl = strlen(value);
+        char small[512], *line = nl + vl + 3 <= sizeof small ? small : llmh_xmalloc(nl + vl + 3);
+        memcpy(line, name, nl);
+        memcpy(line + nl, ": ", 2);
+        memcpy(line + nl + 2, value, vl + 1);
         x->headers = curl_slist_append(x->headers, line);
-        explicit_bzero(line, strlen(line));
-        free(line);
+        explicit_bzero(line, nl + vl + 2); /* it may hold a key */
+        if (line != small)
+            free(line);
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     const char *method = req->method ? req->method : "GET";
-    int has_body = llmh_http_req_has_body(req);
-    if (has_body) {
+    if (llmh_http_req_has_body(req)) {
         /* Text the request already holds goes as it is (it outlives the
          * transfer); a tree is printed into the transfer's own buffer. */
         const llmh_buf *text = &req->body_text;
@@ -274,11 +302,11 @@ static int setup(xfer *x, CURL *reuse)
         }
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text->len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, text->data ? text->data : "");
-    }
-    if (strcmp(method, "GET") == 0 && !has_body)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
+    } else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    else if (strcmp(method, "POST") != 0)
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
+    }
     return 0;
 }
 
@@ -417,6 +445,8 @@ struct llmh_loop {
     loop_timer *timers;
     size_t n_timers, cap_timers;
     size_t max_seen;        /* most transfers in flight at once */
+    int no_proxy;           /* no proxy variable was set when the loop began */
+    char *url_ok;           /* the last URL that passed the checks */
 };
 
 llmh_loop *llmh_loop_new(size_t max_parallel)
@@ -426,6 +456,7 @@ llmh_loop *llmh_loop_new(size_t max_parallel)
     l->multi = curl_multi_init();
     curl_multi_setopt(l->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     l->max_parallel = max_parallel;
+    l->no_proxy = !proxy_in_env();
     return l;
 }
 
@@ -454,6 +485,7 @@ void llmh_loop_free(llmh_loop *l)
     free(l->timers);
     for (size_t i = 0; i < l->n_idle; i++)
         curl_easy_cleanup(l->idle[i]);
+    free(l->url_ok);
     curl_multi_cleanup(l->multi);
     free(l);
     llmh_transport_unref();
@@ -476,17 +508,22 @@ static void start_item(llmh_loop *l, loop_item *it)
     llmh_error_clear(x->err);
     llmh_http_log_request(x->req);
     x->started_ms = x->last_byte_ms = llmh_now_ms();
-    char *checked = NULL;
-    if (!x->req->url || llmh_url_normalize(x->req->url, &checked, x->err) != LLMH_OK) {
-        if (!x->req->url)
-            llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
-        j->status = x->err->code;
+    /* A batch sends thousands of requests to one URL: check it once. */
+    if (!x->req->url || !l->url_ok || strcmp(x->req->url, l->url_ok) != 0) {
+        char *checked = NULL;
+        if (!x->req->url || llmh_url_normalize(x->req->url, &checked, x->err) != LLMH_OK) {
+            if (!x->req->url)
+                llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
+            j->status = x->err->code;
+            free(checked);
+            item_fail(it);
+            return;
+        }
         free(checked);
-        item_fail(it);
-        return;
+        free(l->url_ok);
+        l->url_ok = llmh_strdup(x->req->url);
     }
-    free(checked);
-    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL) != 0) {
+    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy) != 0) {
         j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
         release(x);
         item_fail(it);

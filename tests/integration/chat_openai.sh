@@ -358,6 +358,24 @@ run "$LLMHOST" "${Q[@]}" -s "llm.openai.api_base=$M/v1" chat -p openai -m gpt-4o
 expect_rc "openai without a key exits 2" 2
 expect_in "openai without a key: the message PROVIDERS.md prescribes" "$ERR" \
     "OpenAI API key not configured: set llm.openai.api_key (or OPENAI_API_KEY)"
+# ---- proxy variables are honoured (a second mock stands in for the proxy:
+# it answers absolute-URI requests as its own; the target port is dead).
+start_mock
+PROXY=$MOCK_URL
+printf '{"prompt":"p1"}\n{"prompt":"p2"}\n' >"$TMP/proxy.jsonl"
+for mode in single batch; do
+    if [ "$mode" = single ]; then set -- --no-stream "through the proxy"; else set -- --batch "$TMP/proxy.jsonl"; fi
+    mock_reset "$PROXY"
+    OUT=$(env -u no_proxy -u NO_PROXY http_proxy="$PROXY" "$LLMHOST" "${Q[@]}" \
+        -s "llm.openai_endpoint.url=$DEAD_URL/v1" chat -p openai_endpoint -m mock-small "$@" 2>"$TMP/proxy.err")
+    RC=$?
+    expect_eq "http_proxy ($mode): exits 0 although the URL's port is dead" "$RC" 0
+    expect_in "http_proxy ($mode): the answer came through the proxy" "$OUT" "echo: "
+    expect_eq "http_proxy ($mode): the proxy saw every request" \
+        "$(ctl "$PROXY/_mock/requests" | jq '[.requests[] | select(.path | endswith("/v1/chat/completions"))] | length')" \
+        "$([ "$mode" = single ] && echo 1 || echo 2)"
+done
+
 run "$LLMHOST" chat --help
 expect_rc "chat --help exits 0" 0
 expect_in "chat --help shows usage" "$OUT" "Usage: llmhost chat"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # embed_api.sh: the embedding API: the example streams a chat, and 100
-# sequential chats through one context reuse one connection.
+# sequential chats through one context reuse one connection, and reused
+# transfer handles carry nothing over from one request to the next.
 . "$(dirname "$0")/lib.sh"
 start_mock
 run "$top_builddir/examples/embed" openai_endpoint mock-small "hello from C" "$MOCK_URL/v1"
@@ -18,4 +19,19 @@ stats=$(curl -s "$MOCK_URL/_mock/stats")
 OUT=$stats
 expect_jq "the mock served 100 API requests" '.api_requests == 100'
 expect_jq "100 sequential chats opened one connection" '.connections == 1'
+
+# One loop reuses its easy handles: a GET after a POST has no body, a POST
+# after a GET carries its own, text and tree bodies alike.
+curl -s -X POST "$MOCK_URL/_mock/reset" >/dev/null
+run "$top_builddir/tests/integration/transport_reuse" "$MOCK_URL/v1"
+expect_rc "alternating GET and POST transfers on reused handles succeed" 0
+OUT=$(curl -s "$MOCK_URL/_mock/requests")
+expect_jq "methods in order: POST GET POST POST GET POST" \
+    '[.requests[] | .method] == ["POST","GET","POST","POST","GET","POST"]'
+expect_jq "GETs carry no body" '[.requests[] | select(.method == "GET") | .body] == [null, null]'
+expect_jq "each POST carries its own body" \
+    '[.requests[] | select(.method == "POST") | .body.messages[0].content] == ["text 0","tree 2","text 3","tree 5"]'
+expect_jq "and they shared one connection" '.requests | length == 6'
+OUT=$(curl -s "$MOCK_URL/_mock/stats")
+expect_jq "one connection for the six transfers" '.connections == 1'
 finish
