@@ -347,6 +347,8 @@ static void stream_state_init(stream_state *ss, prepared *pp, const llmh_chat_re
     ss->first_token_ms = -1;
     ss->usage.prompt_tokens = ss->usage.completion_tokens = -1;
     llmh_chat_out_init(&ss->delta);
+    if (!pp->params.stream)
+        return; /* a whole answer goes through parse_chat, not the framers */
     if (pp->t.p->flags & LLMH_P_FRAMING_NDJSON)
         ss->nd = llmh_ndjson_new(on_ndjson, ss);
     else
@@ -370,8 +372,9 @@ static void stream_state_clear(stream_state *ss)
 /* ---- one chat as a job on a loop: attempts, retries, the fallback chain */
 
 typedef struct chain_entry {
-    char *provider;
-    char *model; /* NULL: the request's or the settings' */
+    const char *provider;
+    const char *model; /* NULL: the request's or the settings' */
+    char *own;         /* what provider and model point into, when not the request's */
 } chain_entry;
 
 /* Per-provider settings a batch resolves once, not once per request. */
@@ -396,6 +399,9 @@ typedef struct batch_state {
     size_t n_cfgs;
     named_target *targets;
     size_t n_targets;
+    char **bkeys;      /* breaker keys, made once */
+    size_t n_bkeys;
+    const char *fallback; /* llm.fallback, read once */
     struct chat_job *jobs;
     size_t n, next, done;
     llmh_loop *loop;
@@ -451,6 +457,7 @@ typedef struct chat_job {
     const llmh_chat_request *req;
     llmh_loop *loop;
     chain_entry *chain;
+    chain_entry chain0; /* the chain when there is no fallback */
     size_t n_chain, pos;
     prepared pp;
     int have_pp;
@@ -479,7 +486,8 @@ typedef struct chat_job {
     struct chat_job *followers, *next_follower;
     int following;
     /* resilience, per chain entry */
-    char *bkey;        /* breaker key: provider|base URL */
+    const char *bkey;  /* breaker key: provider|base URL */
+    char *bkey_own;    /* bkey when this job made it (outside a batch) */
     llmh_breaker_config bcfg;
     llmh_limits limits;
     long est_tokens;
@@ -510,17 +518,26 @@ static void parse_chain(chat_job *j, const char *list)
     for (size_t i = 0; i < n; i++) {
         const char *tok = items[i];
         /* provider/model; the model itself may contain '/' (OpenRouter ids). */
-        char *slash = strchr(tok, '/');
-        j->chain = llmh_xrealloc(j->chain, (j->n_chain + 1) * sizeof *j->chain);
-        j->chain[j->n_chain].provider = slash ? llmh_strndup(tok, (size_t)(slash - tok))
-                                              : llmh_strdup(tok);
-        j->chain[j->n_chain].model = slash && slash[1] ? llmh_strdup(slash + 1) : NULL;
+        char *own = llmh_strdup(tok), *slash = strchr(own, '/');
+        if (j->chain == &j->chain0) {
+            j->chain = llmh_xmalloc((j->n_chain + 1) * sizeof *j->chain);
+            j->chain[0] = j->chain0;
+        } else {
+            j->chain = llmh_xrealloc(j->chain, (j->n_chain + 1) * sizeof *j->chain);
+        }
+        if (slash)
+            *slash = '\0';
+        j->chain[j->n_chain].provider = own;
+        j->chain[j->n_chain].model = slash && slash[1] ? slash + 1 : NULL;
+        j->chain[j->n_chain].own = own;
         j->n_chain++;
     }
     llmh_strv_free(items, n);
 }
 
-static void job_init(chat_job *j, llmh_ctx *ctx, const llmh_chat_request *req, llmh_loop *loop)
+/* default_fallback: llm.fallback as the caller read it. */
+static void job_init(chat_job *j, llmh_ctx *ctx, const llmh_chat_request *req, llmh_loop *loop,
+                     const char *default_fallback)
 {
     memset(j, 0, sizeof *j);
     j->ctx = ctx;
@@ -529,29 +546,28 @@ static void job_init(chat_job *j, llmh_ctx *ctx, const llmh_chat_request *req, l
     j->t0 = llmh_now_ms();
     llmh_error_clear(&j->err);
     /* The request's own provider first, then its fallbacks (or llm.fallback). */
-    j->chain = llmh_xcalloc(1, sizeof *j->chain);
-    j->chain[0].provider = req->provider ? llmh_strdup(req->provider) : NULL;
-    j->chain[0].model = req->model ? llmh_strdup(req->model) : NULL;
+    /* The request outlives the job: its own entry borrows its strings. */
+    j->chain0 = (chain_entry){req->provider, req->model, NULL};
+    j->chain = &j->chain0;
     j->n_chain = 1;
     const char *fb = req->struct_size > offsetof(llmh_chat_request, fallback) ? req->fallback
                                                                               : NULL;
     if (!fb)
-        fb = llmh_settings_get(ctx->settings, "llm.fallback", NULL);
+        fb = default_fallback;
     parse_chain(j, fb);
 }
 
 static void job_clear(chat_job *j)
 {
-    for (size_t i = 0; i < j->n_chain; i++) {
-        free(j->chain[i].provider);
-        free(j->chain[i].model);
-    }
-    free(j->chain);
+    for (size_t i = 0; i < j->n_chain; i++)
+        free(j->chain[i].own);
+    if (j->chain != &j->chain0)
+        free(j->chain);
     if (j->have_pp)
         prepared_clear(&j->pp);
     llmh_buf_free(&j->tried);
     llmh_chat_result_free(j->res);
-    free(j->bkey);
+    free(j->bkey_own);
 }
 
 static void cached_from_result(const llmh_chat_result *r, const char *model, llmh_cached *a)
@@ -748,6 +764,29 @@ static int cache_lookup(chat_job *j)
     return 0;
 }
 
+/* The breaker key of the entry's provider; a batch makes each once. */
+static void set_bkey(chat_job *j)
+{
+    const char *key = j->pp.t.p->key, *base = j->pp.t.base_url;
+    free(j->bkey_own);
+    j->bkey_own = NULL;
+    batch_state *b = j->batch;
+    if (b) {
+        for (size_t i = 0; i < b->n_bkeys; i++) {
+            const char *k = b->bkeys[i];
+            size_t kl = strlen(key);
+            if (!strncmp(k, key, kl) && k[kl] == '|' && !strcmp(k + kl + 1, base)) {
+                j->bkey = k;
+                return;
+            }
+        }
+        b->bkeys = llmh_xrealloc(b->bkeys, (b->n_bkeys + 1) * sizeof *b->bkeys);
+        j->bkey = b->bkeys[b->n_bkeys++] = llmh_sprintf("%s|%s", key, base);
+        return;
+    }
+    j->bkey = j->bkey_own = llmh_sprintf("%s|%s", key, base);
+}
+
 static void begin_entry(chat_job *j)
 {
     if (j->have_pp)
@@ -778,8 +817,7 @@ static void begin_entry(chat_job *j)
     j->res = j->res ? j->res : llmh_xcalloc(1, sizeof *j->res);
     if (cache_lookup(j) || batch_follow(j))
         return;
-    free(j->bkey);
-    j->bkey = llmh_sprintf("%s|%s", j->pp.t.p->key, j->pp.t.base_url);
+    set_bkey(j);
     start_attempt(j);
 }
 
@@ -848,20 +886,21 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
                                   resp->body.len, &out, err);
         if (st == LLMH_OK) {
             char *answer = NULL, *thought = NULL;
-            if (pp->strip_think) {
+            if (pp->strip_think)
                 llmh_think_strip(out.content.data ? out.content.data : "", out.content.len,
                                  &answer, &thought);
-            } else {
-                answer = llmh_strdup(out.content.data ? out.content.data : "");
-                thought = llmh_strdup("");
-            }
-            llmh_buf r = {0};
-            llmh_buf_append(&r, out.reasoning.data ? out.reasoning.data : "", out.reasoning.len);
-            llmh_buf_puts(&r, thought);
-            res->content = answer;
-            res->reasoning = llmh_strdup(r.data ? r.data : "");
-            llmh_buf_free(&r);
+            /* The codec's buffers become the result: no copies. */
+            llmh_buf r = out.reasoning;
+            memset(&out.reasoning, 0, sizeof out.reasoning);
+            if (thought && *thought)
+                llmh_buf_puts(&r, thought);
             free(thought);
+            if (!answer) {
+                answer = out.content.data ? out.content.data : llmh_strdup("");
+                memset(&out.content, 0, sizeof out.content);
+            }
+            res->content = answer;
+            res->reasoning = r.data ? r.data : llmh_strdup("");
             res->finish = out.finish;
             res->usage = out.usage;
             res->ttft_ms = -1;
@@ -1024,7 +1063,7 @@ llmh_status llmh_chat(llmh_ctx *ctx, const llmh_chat_request *req, llmh_chat_res
     }
     llmh_loop *loop = llmh_loop_new(0);
     chat_job j;
-    job_init(&j, ctx, req, loop);
+    job_init(&j, ctx, req, loop, llmh_settings_get(ctx->settings, "llm.fallback", NULL));
     begin_entry(&j);
     llmh_loop_run(loop);
     llmh_loop_free(loop);
@@ -1064,8 +1103,7 @@ static int batch_follow(chat_job *j)
 static void follower_go(void *ud)
 {
     chat_job *f = ud;
-    free(f->bkey);
-    f->bkey = llmh_sprintf("%s|%s", f->pp.t.p->key, f->pp.t.base_url);
+    set_bkey(f);
     start_attempt(f);
 }
 
@@ -1120,9 +1158,16 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
         return LLMH_E_INVALID;
     llmh_loop *loop = llmh_loop_new(concurrency);
     chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
-    batch_state b = {NULL, 0, NULL, 0, jobs, n, 0, 0, loop, progress, ud};
+    batch_state b;
+    memset(&b, 0, sizeof b);
+    b.jobs = jobs;
+    b.n = n;
+    b.loop = loop;
+    b.progress = progress;
+    b.ud = ud;
+    b.fallback = llmh_settings_get(ctx->settings, "llm.fallback", NULL);
     for (size_t i = 0; i < n; i++) {
-        job_init(&jobs[i], ctx, &reqs[i], loop);
+        job_init(&jobs[i], ctx, &reqs[i], loop, b.fallback);
         jobs[i].on_done = batch_job_done;
         jobs[i].done_ud = &b;
         jobs[i].in_batch = 1;
@@ -1150,6 +1195,9 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
         llmh_target_clear(&b.targets[i].t);
     }
     free(b.targets);
+    for (size_t i = 0; i < b.n_bkeys; i++)
+        free(b.bkeys[i]);
+    free(b.bkeys);
     llmh_loop_free(loop);
     return LLMH_OK;
 }

@@ -318,7 +318,7 @@ void llmh_http_req_init(llmh_http_req *r, const char *base_url)
 
 void llmh_http_req_clear(llmh_http_req *r)
 {
-    free(r->method);
+    free(r->method_own);
     free(r->url);
     for (size_t i = 0; i < r->n_headers; i++) {
         free(r->headers[i].name);
@@ -345,9 +345,18 @@ const char *llmh_http_req_header(const llmh_http_req *r, const char *name)
 
 static void req_set(llmh_http_req *r, const char *method, const char *path_or_url)
 {
-    free(r->method);
+    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+    free(r->method_own);
     free(r->url);
-    r->method = llmh_strdup(method ? method : "GET");
+    r->method_own = NULL;
+    r->method = NULL;
+    if (!method)
+        method = "GET";
+    for (size_t i = 0; i < sizeof known / sizeof known[0] && !r->method; i++)
+        if (!strcmp(method, known[i]))
+            r->method = known[i];
+    if (!r->method)
+        r->method = r->method_own = llmh_strdup(method);
     if (path_or_url && (strncmp(path_or_url, "http://", 7) == 0 ||
                         strncmp(path_or_url, "https://", 8) == 0))
         r->url = llmh_strdup(path_or_url);

@@ -17,7 +17,8 @@ typedef struct llmh_header {
 } llmh_header;
 
 struct llmh_http_req {
-    char *method;        /* "GET", "POST" */
+    const char *method;  /* "GET", "POST": a constant, or method_own */
+    char *method_own;
     char *url;           /* absolute */
     const char *base_url;/* borrowed from the call, for joining */
     llmh_header *headers;

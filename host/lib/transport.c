@@ -178,6 +178,8 @@ static size_t on_write(char *buf, size_t size, size_t n, void *ud)
         x->cut_at_cap = 1;
         return 0;
     }
+    if (!x->resp->body.cap)
+        llmh_buf_reserve(&x->resp->body, len < 2048 ? 2048 : len); /* one allocation, mostly */
     llmh_buf_append(&x->resp->body, buf, len);
     return len;
 }
@@ -446,6 +448,7 @@ struct llmh_loop {
     size_t n_timers, cap_timers;
     size_t max_seen;        /* most transfers in flight at once */
     int no_proxy;           /* no proxy variable was set when the loop began */
+    loop_item *spare;       /* finished items, for the next transfers */
     char *url_ok;           /* the last URL that passed the checks */
 };
 
@@ -486,6 +489,10 @@ void llmh_loop_free(llmh_loop *l)
     for (size_t i = 0; i < l->n_idle; i++)
         curl_easy_cleanup(l->idle[i]);
     free(l->url_ok);
+    for (loop_item *it = l->spare, *nx; it; it = nx) {
+        nx = it->next;
+        free(it);
+    }
     curl_multi_cleanup(l->multi);
     free(l);
     llmh_transport_unref();
@@ -553,7 +560,13 @@ static void fill_slots(llmh_loop *l)
 
 void llmh_loop_add(llmh_loop *l, llmh_xfer_job *job, llmh_xfer_done_cb done, void *ud)
 {
-    loop_item *it = llmh_xcalloc(1, sizeof *it);
+    loop_item *it = l->spare;
+    if (it) {
+        l->spare = it->next;
+        memset(it, 0, sizeof *it);
+    } else {
+        it = llmh_xcalloc(1, sizeof *it);
+    }
     it->job = job;
     it->done = done;
     it->ud = ud;
@@ -590,7 +603,8 @@ static void complete(llmh_loop *l, size_t i, CURLcode rc, int idle)
     release(&it->x);
     if (it->done)
         it->done(it->ud, it->job);
-    free(it);
+    it->next = l->spare;
+    l->spare = it;
 }
 
 static int run_due_timers(llmh_loop *l, long long now)
