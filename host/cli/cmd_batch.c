@@ -2,17 +2,20 @@
  * one event loop, results as JSONL in input order, each with its status. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "error.h"
+#include "jscan.h"
 #include "json_write.h"
 #include "util.h"
 
 typedef struct line_req {
-    json_object *doc;        /* the parsed line (owns the strings below) */
+    json_object *doc;        /* the parsed line (owns the strings below), or */
+    char *text;              /* the decoded strings of a line read without json-c */
     llmh_message *msgs;
     const char **stop;
     char *error;             /* the line could not be used */
@@ -26,20 +29,200 @@ static const char *jstr(json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
-/* Fill req from one JSONL line; on a bad line set lr->error. */
-static void parse_line(const char *text, size_t lineno, line_req *lr, llmh_chat_request *req,
-                       const char *def_provider, const char *def_model)
+/* A JSON string into b, NUL-terminated; its offset in b. */
+static size_t take_string(const llmh_jspan *v, llmh_buf *b)
+{
+    size_t off = b->len;
+    if (v->escaped)
+        llmh_jspan_append(v, b);
+    else
+        llmh_buf_append(b, v->start, v->len);
+    llmh_buf_append(b, "", 1);
+    return off;
+}
+
+enum { F_PROVIDER, F_MODEL, F_SYSTEM, F_FALLBACK, F_PROMPT, N_STR_FIELDS };
+static const char *const str_fields[N_STR_FIELDS] = {"provider", "model", "system", "fallback",
+                                                     "prompt"};
+#define NO_OFF ((size_t)-1)
+
+/* Read a line of the usual shape without building a tree: one object of
+ * string members, temperature, max_tokens, "messages" as {role, content}
+ * objects and "stop" as strings; other members are skipped. Returns 0 for
+ * anything else, unusual or wrong, and the caller reads the line with
+ * json-c, which also words the errors. */
+static int parse_line_fast(const char *text, size_t len, line_req *lr, llmh_chat_request *req)
+{
+    llmh_jscan sc;
+    llmh_jscan_init(&sc, text, len);
+    if (!llmh_jscan_eat(&sc, '{'))
+        return 0;
+    llmh_buf strs = {0};
+    llmh_buf_reserve(&strs, len);
+    size_t off[N_STR_FIELDS], *msg_off = NULL, n_msg = 0, *stop_off = NULL, n_stop = 0;
+    for (int i = 0; i < N_STR_FIELDS; i++)
+        off[i] = NO_OFF;
+    unsigned seen = 0;
+    int first = 1, ok = 0, has_temp = 0, r;
+    double temp = 0;
+    long max_tokens = 0;
+    llmh_jspan key, v;
+    while ((r = llmh_jscan_next_key(&sc, &first, &key)) == 1) {
+        int f = -1;
+        for (int i = 0; i < N_STR_FIELDS && f < 0; i++)
+            if (llmh_jspan_is(&key, str_fields[i]))
+                f = i;
+        unsigned bit = 0;
+        if (f >= 0) {
+            bit = 1u << f;
+        } else if (llmh_jspan_is(&key, "temperature")) {
+            bit = 1u << N_STR_FIELDS;
+        } else if (llmh_jspan_is(&key, "max_tokens")) {
+            bit = 2u << N_STR_FIELDS;
+        } else if (llmh_jspan_is(&key, "messages")) {
+            bit = 4u << N_STR_FIELDS;
+        } else if (llmh_jspan_is(&key, "stop")) {
+            bit = 8u << N_STR_FIELDS;
+        } else if (key.escaped) {
+            goto out; /* it might spell one of ours */
+        }
+        if (seen & bit)
+            goto out; /* a repeated member: json-c keeps the last */
+        seen |= bit;
+        if (f >= 0) {
+            if (!llmh_jscan_string(&sc, &v))
+                goto out;
+            off[f] = take_string(&v, &strs);
+        } else if (bit == 1u << N_STR_FIELDS) {
+            if (!llmh_jscan_double(&sc, &temp) || isnan(temp) || temp < 0 || temp > 2)
+                goto out;
+            has_temp = 1;
+        } else if (bit == 2u << N_STR_FIELDS) {
+            if (!llmh_jscan_long(&sc, &max_tokens) || max_tokens <= 0)
+                goto out;
+        } else if (bit == 4u << N_STR_FIELDS) {
+            if (!llmh_jscan_eat(&sc, '['))
+                goto out;
+            for (int efirst = 1; !llmh_jscan_eat(&sc, ']'); efirst = 0) {
+                if (!efirst && !llmh_jscan_eat(&sc, ','))
+                    goto out;
+                if (!llmh_jscan_eat(&sc, '{'))
+                    goto out;
+                size_t role = NO_OFF, content = NO_OFF;
+                int mfirst = 1, mr;
+                llmh_jspan mkey;
+                while ((mr = llmh_jscan_next_key(&sc, &mfirst, &mkey)) == 1) {
+                    size_t *slot = llmh_jspan_is(&mkey, "role")      ? &role
+                                   : llmh_jspan_is(&mkey, "content") ? &content
+                                                                     : NULL;
+                    if (!slot) {
+                        if (mkey.escaped || !llmh_jscan_skip(&sc))
+                            goto out;
+                        continue;
+                    }
+                    if (*slot != NO_OFF || !llmh_jscan_string(&sc, &v))
+                        goto out;
+                    *slot = take_string(&v, &strs);
+                }
+                if (mr < 0 || role == NO_OFF || content == NO_OFF)
+                    goto out;
+                msg_off = llmh_xrealloc(msg_off, (n_msg + 1) * 2 * sizeof *msg_off);
+                msg_off[2 * n_msg] = role;
+                msg_off[2 * n_msg + 1] = content;
+                n_msg++;
+            }
+        } else if (bit == 8u << N_STR_FIELDS) {
+            if (!llmh_jscan_eat(&sc, '['))
+                goto out;
+            for (int efirst = 1; !llmh_jscan_eat(&sc, ']'); efirst = 0) {
+                if ((!efirst && !llmh_jscan_eat(&sc, ',')) || !llmh_jscan_string(&sc, &v))
+                    goto out;
+                stop_off = llmh_xrealloc(stop_off, (n_stop + 1) * sizeof *stop_off);
+                stop_off[n_stop++] = take_string(&v, &strs);
+            }
+        } else if (!llmh_jscan_skip(&sc)) {
+            goto out;
+        }
+    }
+    if (r < 0 || llmh_jscan_peek(&sc) != 0)
+        goto out; /* bad syntax, or something after the object */
+    if (!n_msg && off[F_PROMPT] == NO_OFF)
+        goto out; /* nothing to send: json-c's path says so */
+
+    /* Everything read: now the strings stay put, point at them. */
+    const char *base = strs.data;
+#define STR(f) (off[f] == NO_OFF ? NULL : base + off[f])
+    if (STR(F_PROVIDER))
+        req->provider = STR(F_PROVIDER);
+    if (STR(F_MODEL))
+        req->model = STR(F_MODEL);
+    req->system = STR(F_SYSTEM);
+    req->fallback = STR(F_FALLBACK);
+    req->has_temperature = has_temp;
+    req->temperature = temp;
+    req->max_tokens = max_tokens;
+    if (seen & (8u << N_STR_FIELDS)) {
+        lr->stop = llmh_xcalloc(n_stop ? n_stop : 1, sizeof *lr->stop);
+        for (size_t i = 0; i < n_stop; i++)
+            lr->stop[i] = base + stop_off[i];
+        req->stop = lr->stop;
+        req->n_stop = n_stop;
+    }
+    lr->msgs = llmh_xcalloc(n_msg + 1, sizeof *lr->msgs);
+    for (size_t i = 0; i < n_msg; i++)
+        lr->msgs[i] = (llmh_message){base + msg_off[2 * i], base + msg_off[2 * i + 1]};
+    size_t n = n_msg;
+    if (STR(F_PROMPT))
+        lr->msgs[n++] = (llmh_message){"user", STR(F_PROMPT)};
+#undef STR
+    req->messages = lr->msgs;
+    req->n_messages = n;
+    lr->text = strs.data;
+    strs.data = NULL;
+    ok = 1;
+out:
+    llmh_buf_free(&strs);
+    free(msg_off);
+    free(stop_off);
+    return ok;
+}
+
+/* Fill req from one JSONL line (len bytes, NUL-terminated); on a bad line
+ * set lr->error. */
+static void parse_line(const char *text, size_t len, size_t lineno, line_req *lr,
+                       llmh_chat_request *req, const char *def_provider, const char *def_model)
 {
     memset(req, 0, sizeof *req);
     req->struct_size = sizeof *req;
     req->stream = 0;
     req->provider = def_provider;
     req->model = def_model;
-    enum json_tokener_error jerr;
-    lr->doc = json_tokener_parse_verbose(text, &jerr);
+    if (parse_line_fast(text, len, lr, req))
+        return;
+    /* The fast reader may have stopped half way: start over. */
+    free(lr->stop);
+    lr->stop = NULL;
+    memset(req, 0, sizeof *req);
+    req->struct_size = sizeof *req;
+    req->stream = 0;
+    req->provider = def_provider;
+    req->model = def_model;
+    json_tokener *tok = json_tokener_new();
+    lr->doc = len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
     if (!lr->doc || !json_object_is_type(lr->doc, json_type_object)) {
-        lr->error = llmh_sprintf("line %zu: not a JSON object%s%s", lineno, lr->doc ? "" : ": ",
-                                 lr->doc ? "" : json_tokener_error_desc(jerr));
+        lr->error = llmh_sprintf(
+            "line %zu: not a JSON object%s%s", lineno, lr->doc ? "" : ": ",
+            lr->doc ? ""
+            : jerr == json_tokener_continue ? "the line ends inside it"
+                                             : json_tokener_error_desc(jerr));
+        return;
+    }
+    /* One request a line: nothing may follow the object. */
+    if (text[end + strspn(text + end, " \t\r\n")]) {
+        lr->error = llmh_sprintf("line %zu: text after the JSON object", lineno);
         return;
     }
     json_object *o = lr->doc, *v;
@@ -151,7 +334,8 @@ int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def
             line_of = llmh_xrealloc(line_of, cap * sizeof *line_of);
         }
         memset(&lines[n], 0, sizeof lines[n]);
-        parse_line(p, lineno, &lines[n], &reqs[n], def_provider, def_model);
+        parse_line(p, (size_t)(buf + len - p), lineno, &lines[n], &reqs[n], def_provider,
+                   def_model);
         line_of[n] = lineno;
         n++;
     }
@@ -229,6 +413,7 @@ int cli_chat_batch(cli *c, const char *file, size_t concurrency, const char *def
     llmh_buf_free(&line);
     for (size_t i = 0; i < n; i++) {
         json_object_put(lines[i].doc);
+        free(lines[i].text);
         free(lines[i].msgs);
         free(lines[i].stop);
         free(lines[i].error);

@@ -408,6 +408,29 @@ static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
+int llmh_jscan_double(llmh_jscan *s, double *out)
+{
+    jpeek(s);
+    const char *start = s->p;
+    if (!number(s))
+        return 0;
+    char buf[64];
+    size_t n = (size_t)(s->p - start);
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, start, n);
+    buf[n] = '\0';
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale == (locale_t)0)
+        return 0;
+    char *end;
+    double v = strtod_l(buf, &end, c_locale);
+    if (*end || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
 /* The number in [start, end) as json-c reads it into the field. */
 static int field_number(llmh_json_field *f, const char *start, const char *end, int is_double)
 {

@@ -33,6 +33,8 @@ int llmh_jscan_string(llmh_jscan *s, llmh_jspan *out);
 int llmh_jscan_skip(llmh_jscan *s);
 /* An integer at the cursor; 0 if it is not one. */
 int llmh_jscan_long(llmh_jscan *s, long *out);
+/* A number at the cursor (integer or not); 0 if it is not one. */
+int llmh_jscan_double(llmh_jscan *s, double *out);
 /* Is the value at the cursor null? Consumes it if so. */
 int llmh_jscan_null(llmh_jscan *s);
 /* Object iteration: call after '{' was eaten. Returns 1 with *key set and

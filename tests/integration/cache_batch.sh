@@ -168,6 +168,56 @@ if [ -n "$SF" ]; then
     export XDG_CACHE_HOME="$TMP/cache"
 fi
 
+# ---- batch input: the shapes a line may take, and a one-line error for each bad line
+start_mock
+IM=$MOCK_URL
+cat >"$TMP/shapes.jsonl" <<'EOF'
+{"prompt":"plain"}
+{"messages":[{"role":"system","content":"sys"},{"role":"user","content":"caf\u00e9 \"q\" \\ \n end"}],"temperature":0.25,"max_tokens":7,"stop":["END","\u0041"],"extra":{"nested":[1,2,{"x":null}]},"model":"mock-large"}
+{"prompt":"dup","prompt":"second"}
+not json
+{"messages":[{"role":"user"}]}
+{"prompt":"t","temperature":3}
+{"prompt":"m","max_tokens":1.5}
+{"model":"mock-small"}
+{"prompt":"x"} trailing
+
+   {"system":"be brief","prompt":"with system","fallback":null}   
+{"pro\u006dpt":"escaped key"}
+{"prompt":"p","messages":[{"role":"user","content":"first"}]}
+{"prompt":"unfinished"
+EOF
+run "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=$IM/v1" \
+    chat -p openai_endpoint -m mock-small --batch "$TMP/shapes.jsonl"
+expect_rc "batch input: some lines bad: exit 3" 3
+expect_in "batch input: the failures are counted on stderr" "$ERR" "7 of 13 requests failed"
+printf '%s\n' "$OUT" >"$TMP/shapes.out"
+expect_eq "batch input: one result per non-blank line, with its line number" \
+    "$(jq -r '.line' "$TMP/shapes.out" | tr '\n' ' ')" "1 2 3 4 5 6 7 8 9 11 12 13 14 "
+res() { jq -r --argjson l "$1" 'select(.line == $l) | if .status == "ok" then .content else .error end' "$TMP/shapes.out"; }
+expect_eq "batch input: a prompt" "$(res 1)" "echo: plain"
+expect_eq "batch input: messages with escapes and unicode, unknown members skipped" "$(res 2)" "$(printf 'echo: caf\xc3\xa9 "q" \\ \n end')"
+expect_eq "batch input: a repeated member: the last one counts" "$(res 3)" "echo: second"
+expect_eq "batch input: not JSON" "$(res 4)" "line 4: not a JSON object: null expected"
+expect_eq "batch input: a message without content" "$(res 5)" "line 5: message 1 needs a string role and content"
+expect_eq "batch input: temperature out of range" "$(res 6)" "line 6: temperature must be a number from 0 to 2"
+expect_eq "batch input: max_tokens not an integer" "$(res 7)" "line 7: max_tokens must be a positive integer"
+expect_eq "batch input: nothing to send" "$(res 8)" 'line 8: no "messages" (or "prompt") to send'
+expect_eq "batch input: text after the object" "$(res 9)" "line 9: text after the JSON object"
+expect_eq "batch input: a system prompt; spaces around the line" "$(res 11)" "echo: with system"
+expect_eq "batch input: an escaped member name" "$(res 12)" "echo: escaped key"
+expect_eq "batch input: messages, then the prompt" "$(res 13)" "echo: p"
+expect_eq "batch input: a line that ends inside the object" "$(res 14)" "line 14: not a JSON object: the line ends inside it"
+REQS=$(ctl "$IM/_mock/requests" | jq -c '[.requests[] | select(.path == "/v1/chat/completions") | .body]')
+jq_on "batch input: only the good lines were sent (6)" "$REQS" 'length == 6'
+jq_on "batch input: line 2 went as written (model, temperature, max_tokens, stop, messages)" "$REQS" \
+    'map(select(.model == "mock-large"))[0] | .temperature == 0.25 and .max_tokens == 7 and .stop == ["END","A"]
+     and .messages == [{"role":"system","content":"sys"},{"role":"user","content":"café \"q\" \\ \n end"}]'
+jq_on "batch input: the system prompt goes first" "$REQS" \
+    'any(.[]; .messages == [{"role":"system","content":"be brief"},{"role":"user","content":"with system"}])'
+jq_on "batch input: messages then prompt, in that order" "$REQS" \
+    'any(.[]; .messages == [{"role":"user","content":"first"},{"role":"user","content":"p"}])'
+
 # ---- a batch of 200 at concurrency 16: input order, at most 16 open at the mock
 start_mock --latency-ms 50
 BM=$MOCK_URL
