@@ -234,7 +234,6 @@ static void setup_constant(CURL *e, int no_proxy)
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     /* HTTP/2 where a TLS server offers it (ALPN); batches then multiplex. */
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "llmhost/" LLMH_VERSION_STRING);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -279,7 +278,12 @@ static int setup(xfer *x, CURL *reuse, int no_proxy)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    x->headers = curl_slist_append(NULL, "Expect:");
+    /* Every header costs curl a formatted copy per request: only what is
+     * needed. The user agent goes as a header (cheaper in curl than
+     * CURLOPT_USERAGENT), unless the plugin set its own. */
+    x->headers = NULL;
+    if (!llmh_http_req_header(req, "User-Agent"))
+        x->headers = curl_slist_append(x->headers, "User-Agent: llmhost/" LLMH_VERSION_STRING);
     for (size_t i = 0; i < req->n_headers; i++) {
         const char *name = req->headers[i].name, *value = req->headers[i].value;
         size_t nl = strlen(name), vl = strlen(value);
@@ -292,7 +296,6 @@ static int setup(xfer *x, CURL *reuse, int no_proxy)
         if (line != small)
             free(line);
     }
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     const char *method = req->method ? req->method : "GET";
     if (llmh_http_req_has_body(req)) {
         /* Text the request already holds goes as it is (it outlives the
@@ -302,6 +305,10 @@ static int setup(xfer *x, CURL *reuse, int no_proxy)
             llmh_http_req_write_body(req, &x->body);
             text = &x->body;
         }
+        /* curl asks a server before sending a body of 1 MiB or more
+         * (Expect: 100-continue) and may wait a second for the answer. */
+        if (text->len >= 1024 * 1024)
+            x->headers = curl_slist_append(x->headers, "Expect:");
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text->len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, text->data ? text->data : "");
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
@@ -309,6 +316,7 @@ static int setup(xfer *x, CURL *reuse, int no_proxy)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
     }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     return 0;
 }
 

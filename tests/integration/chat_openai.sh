@@ -57,6 +57,8 @@ expect_eq "a successful chat writes nothing on stderr" "$ERR" ""
 if [ "$(tail -c 1 "$TMP/out" | od -An -c | tr -d ' ')" = '\n' ]; then ok "stdout ends with one newline"
 else not_ok "stdout ends with one newline" "last byte: $(tail -c 1 "$TMP/out" | od -An -c)"; fi
 jq_on "the request was streamed" "$(last_request "$M")" '.body.stream == true and .path == "/v1/chat/completions" and .method == "POST"'
+jq_on "llmhost names itself (User-Agent: llmhost/VERSION), no Expect header for a small body" "$(last_request "$M")" \
+    '(.headers["user-agent"] | test("^llmhost/[0-9]+\\.[0-9]+")) and (.headers | has("expect") | not)'
 
 chat --no-stream "hello world"
 expect_rc "--no-stream exits 0" 0
@@ -358,6 +360,14 @@ run "$LLMHOST" "${Q[@]}" -s "llm.openai.api_base=$M/v1" chat -p openai -m gpt-4o
 expect_rc "openai without a key exits 2" 2
 expect_in "openai without a key: the message PROVIDERS.md prescribes" "$ERR" \
     "OpenAI API key not configured: set llm.openai.api_key (or OPENAI_API_KEY)"
+# ---- a body over 1 MiB goes at once: no "Expect: 100-continue" handshake
+mock_reset "$M"
+head -c 1200000 /dev/zero | tr '\0' 'a' >"$TMP/big.txt"
+OUT=$("$LLMHOST" "${Q[@]}" -s "$EP" chat -p openai_endpoint -m mock-small --no-stream <"$TMP/big.txt" 2>"$TMP/big.err")
+expect_eq "a 1.2 MB prompt: answered whole" "${#OUT}" 1200006
+jq_on "a 1.2 MB prompt: sent without Expect: 100-continue" "$(last_request "$M")" \
+    '(.headers | has("expect") | not) and (.headers["content-length"] | tonumber) > 1200000'
+
 # ---- proxy variables are honoured (a second mock stands in for the proxy:
 # it answers absolute-URI requests as its own; the target port is dead).
 start_mock
