@@ -75,13 +75,13 @@ static int parse_line_fast(const char *text, size_t len, line_req *lr, llmh_chat
         unsigned bit = 0;
         if (f >= 0) {
             bit = 1u << f;
-        } else if (llmh_jspan_is(&key, "temperature")) {
+        } else if (LLMH_JSPAN_IS(&key, "temperature")) {
             bit = 1u << N_STR_FIELDS;
-        } else if (llmh_jspan_is(&key, "max_tokens")) {
+        } else if (LLMH_JSPAN_IS(&key, "max_tokens")) {
             bit = 2u << N_STR_FIELDS;
-        } else if (llmh_jspan_is(&key, "messages")) {
+        } else if (LLMH_JSPAN_IS(&key, "messages")) {
             bit = 4u << N_STR_FIELDS;
-        } else if (llmh_jspan_is(&key, "stop")) {
+        } else if (LLMH_JSPAN_IS(&key, "stop")) {
             bit = 8u << N_STR_FIELDS;
         } else if (key.escaped) {
             goto out; /* it might spell one of ours */
@@ -112,8 +112,8 @@ static int parse_line_fast(const char *text, size_t len, line_req *lr, llmh_chat
                 int mfirst = 1, mr;
                 llmh_jspan mkey;
                 while ((mr = llmh_jscan_next_key(&sc, &mfirst, &mkey)) == 1) {
-                    size_t *slot = llmh_jspan_is(&mkey, "role")      ? &role
-                                   : llmh_jspan_is(&mkey, "content") ? &content
+                    size_t *slot = LLMH_JSPAN_IS(&mkey, "role")      ? &role
+                                   : LLMH_JSPAN_IS(&mkey, "content") ? &content
                                                                      : NULL;
                     if (!slot) {
                         if (mkey.escaped || !llmh_jscan_skip(&sc))

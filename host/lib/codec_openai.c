@@ -200,7 +200,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
     long pt = -1, ct = -1;
     int first = 1, r;
     while ((r = llmh_jscan_next_key(&s, &first, &k)) == 1) {
-        if (llmh_jspan_is(&k, "choices")) {
+        if (LLMH_JSPAN_IS(&k, "choices")) {
             if (llmh_jscan_null(&s))
                 continue;
             if (!llmh_jscan_eat(&s, '['))
@@ -212,7 +212,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
             int f2 = 1, r2;
             llmh_jspan k2;
             while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
-                if (llmh_jspan_is(&k2, "delta") || llmh_jspan_is(&k2, "message")) {
+                if (LLMH_JSPAN_IS(&k2, "delta") || LLMH_JSPAN_IS(&k2, "message")) {
                     if (llmh_jscan_null(&s))
                         continue;
                     if (!llmh_jscan_eat(&s, '{'))
@@ -221,9 +221,9 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
                     int f3 = 1, r3;
                     llmh_jspan k3;
                     while ((r3 = llmh_jscan_next_key(&s, &f3, &k3)) == 1) {
-                        llmh_jspan *dst = llmh_jspan_is(&k3, "content")             ? &content
-                                          : llmh_jspan_is(&k3, "reasoning_content") ? &rc
-                                          : llmh_jspan_is(&k3, "reasoning")         ? &rs
+                        llmh_jspan *dst = LLMH_JSPAN_IS(&k3, "content")             ? &content
+                                          : LLMH_JSPAN_IS(&k3, "reasoning_content") ? &rc
+                                          : LLMH_JSPAN_IS(&k3, "reasoning")         ? &rs
                                                                                     : NULL;
                         if (!dst) {
                             if (!llmh_jscan_skip(&s))
@@ -235,7 +235,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
                     }
                     if (r3 < 0)
                         return 0;
-                } else if (llmh_jspan_is(&k2, "finish_reason")) {
+                } else if (LLMH_JSPAN_IS(&k2, "finish_reason")) {
                     if (!llmh_jscan_null(&s) && !llmh_jscan_string(&s, &finish))
                         return 0;
                 } else if (!llmh_jscan_skip(&s)) {
@@ -249,7 +249,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
                     return 0;
             if (!llmh_jscan_eat(&s, ']'))
                 return 0;
-        } else if (llmh_jspan_is(&k, "usage")) {
+        } else if (LLMH_JSPAN_IS(&k, "usage")) {
             if (llmh_jscan_null(&s))
                 continue;
             if (!llmh_jscan_eat(&s, '{'))
@@ -257,15 +257,15 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
             int f2 = 1, r2;
             llmh_jspan k2;
             while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
-                long *dst = llmh_jspan_is(&k2, "prompt_tokens")       ? &pt
-                            : llmh_jspan_is(&k2, "completion_tokens") ? &ct
+                long *dst = LLMH_JSPAN_IS(&k2, "prompt_tokens")       ? &pt
+                            : LLMH_JSPAN_IS(&k2, "completion_tokens") ? &ct
                                                                       : NULL;
                 if (dst ? !llmh_jscan_long(&s, dst) : !llmh_jscan_skip(&s))
                     return 0;
             }
             if (r2 < 0)
                 return 0;
-        } else if (llmh_jspan_is(&k, "error")) {
+        } else if (LLMH_JSPAN_IS(&k, "error")) {
             return 0; /* the slow path words it */
         } else if (!llmh_jscan_skip(&s)) {
             return 0;

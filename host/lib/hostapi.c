@@ -343,6 +343,35 @@ const char *llmh_http_req_header(const llmh_http_req *r, const char *name)
     return NULL;
 }
 
+/* Codecs join the same base and path for every request: the last join is
+ * kept (a batch makes thousands of them). */
+static pthread_mutex_t g_join_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *g_join_base, *g_join_path, *g_join_url;
+
+static char *url_join_cached(const char *base, const char *path)
+{
+    char *url = NULL;
+    pthread_mutex_lock(&g_join_lock);
+    if (g_join_url && !strcmp(base, g_join_base) && !strcmp(path, g_join_path))
+        url = llmh_strdup(g_join_url);
+    pthread_mutex_unlock(&g_join_lock);
+    if (url)
+        return url;
+    url = llmh_url_join(base, path);
+    if (!url)
+        return NULL;
+    char *b = llmh_strdup(base), *p = llmh_strdup(path), *u = llmh_strdup(url);
+    pthread_mutex_lock(&g_join_lock);
+    free(g_join_base);
+    free(g_join_path);
+    free(g_join_url);
+    g_join_base = b;
+    g_join_path = p;
+    g_join_url = u;
+    pthread_mutex_unlock(&g_join_lock);
+    return url;
+}
+
 static void req_set(llmh_http_req *r, const char *method, const char *path_or_url)
 {
     static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
@@ -361,7 +390,7 @@ static void req_set(llmh_http_req *r, const char *method, const char *path_or_ur
                         strncmp(path_or_url, "https://", 8) == 0))
         r->url = llmh_strdup(path_or_url);
     else
-        r->url = llmh_url_join(r->base_url ? r->base_url : "", path_or_url ? path_or_url : "");
+        r->url = url_join_cached(r->base_url ? r->base_url : "", path_or_url ? path_or_url : "");
 }
 
 static void req_header(llmh_http_req *r, const char *name, const char *value, int secret)

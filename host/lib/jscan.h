@@ -7,6 +7,7 @@
 
 #include <llmhost/plugin.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -42,6 +43,9 @@ int llmh_jscan_null(llmh_jscan *s);
 int llmh_jscan_next_key(llmh_jscan *s, int *first, llmh_jspan *key);
 /* Does the raw key equal name (keys with escapes never match)? */
 int llmh_jspan_is(const llmh_jspan *k, const char *name);
+/* The same for a string literal, its length known when compiled. */
+#define LLMH_JSPAN_IS(k, lit)                                                                 \
+    (!(k)->escaped && (k)->len == sizeof(lit) - 1 && memcmp((k)->start, lit, sizeof(lit) - 1) == 0)
 /* Append the decoded string to b (escapes, \uXXXX and surrogate pairs to UTF-8). */
 void llmh_jspan_append(const llmh_jspan *v, llmh_buf *b);
 

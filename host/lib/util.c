@@ -119,7 +119,7 @@ int llmh_mkdir_p(const char *dir, unsigned mode)
     return rc;
 }
 
-void llmh_buf_reserve(llmh_buf *b, size_t n)
+void llmh_buf_grow(llmh_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
@@ -130,17 +130,6 @@ void llmh_buf_reserve(llmh_buf *b, size_t n)
         b->data[b->len] = '\0';
     }
 }
-
-void llmh_buf_append(llmh_buf *b, const char *s, size_t n)
-{
-    llmh_buf_reserve(b, n);
-    if (n)
-        memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void llmh_buf_puts(llmh_buf *b, const char *s) { llmh_buf_append(b, s, strlen(s)); }
 
 void llmh_buf_printf(llmh_buf *b, const char *fmt, ...)
 {

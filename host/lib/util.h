@@ -3,6 +3,7 @@
 #define LLMH_UTIL_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* malloc'd formatted string; aborts the process on out-of-memory, because
  * every caller would otherwise need a path it cannot test. */
@@ -31,10 +32,23 @@ typedef struct llmh_buf {
     char *data;
     size_t len, cap;
 } llmh_buf;
-void llmh_buf_append(llmh_buf *b, const char *s, size_t n);
 /* Make room for n more bytes (and the NUL) without changing the contents. */
-void llmh_buf_reserve(llmh_buf *b, size_t n);
-void llmh_buf_puts(llmh_buf *b, const char *s);
+void llmh_buf_grow(llmh_buf *b, size_t n);
+static inline void llmh_buf_reserve(llmh_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        llmh_buf_grow(b, n);
+}
+/* Inline: request bodies and result lines are built from many small pieces. */
+static inline void llmh_buf_append(llmh_buf *b, const char *s, size_t n)
+{
+    llmh_buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+static inline void llmh_buf_puts(llmh_buf *b, const char *s) { llmh_buf_append(b, s, strlen(s)); }
 void llmh_buf_printf(llmh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void llmh_buf_reset(llmh_buf *b);
 void llmh_buf_free(llmh_buf *b);
