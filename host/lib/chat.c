@@ -163,7 +163,7 @@ static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const ch
     const llmh_target *tpl = cache ? cache->target(cache->ud, name ? name : "") : NULL;
     llmh_status st = LLMH_OK;
     if (tpl) {
-        llmh_target_clone(&pp->t, tpl);
+        llmh_target_borrow(&pp->t, tpl); /* the batch keeps tpl to its end */
     } else {
         st = llmh_target_resolve(ctx, name, &pp->t, err);
         if (st != LLMH_OK)
@@ -886,9 +886,9 @@ static void attempt_done(void *ud, llmh_xfer_job *xjob)
                                   resp->body.len, &out, err);
         if (st == LLMH_OK) {
             char *answer = NULL, *thought = NULL;
-            if (pp->strip_think)
-                llmh_think_strip(out.content.data ? out.content.data : "", out.content.len,
-                                 &answer, &thought);
+            /* Every think tag starts with '<': without one there is nothing to strip. */
+            if (pp->strip_think && out.content.len && memchr(out.content.data, '<', out.content.len))
+                llmh_think_strip(out.content.data, out.content.len, &answer, &thought);
             /* The codec's buffers become the result: no copies. */
             llmh_buf r = out.reasoning;
             memset(&out.reasoning, 0, sizeof out.reasoning);

@@ -176,8 +176,10 @@ void llmh_target_clear(llmh_target *t)
 {
     if (t->priv.tok)
         json_tokener_free(t->priv.tok);
-    free(t->base_url);
-    free(t->url_shown);
+    if (!t->borrowed) {
+        free(t->base_url);
+        free(t->url_shown);
+    }
     memset(t, 0, sizeof *t);
 }
 
@@ -257,14 +259,21 @@ void llmh_dry_run_entry(json_object *arr, const llmh_http_req *req)
     json_object_array_add(arr, o);
 }
 
-void llmh_target_clone(llmh_target *dst, const llmh_target *src)
+static void target_copy(llmh_target *dst, const llmh_target *src, int borrow)
 {
     memcpy(dst, src, sizeof *dst);
-    dst->base_url = llmh_strdup(src->base_url);
-    dst->url_shown = llmh_strdup(src->url_shown);
+    dst->borrowed = borrow;
+    if (!borrow) {
+        dst->base_url = llmh_strdup(src->base_url);
+        dst->url_shown = llmh_strdup(src->url_shown);
+    }
     dst->priv.tok = NULL;
     dst->call.base_url = dst->base_url;
     dst->call.host_private = &dst->priv;
     if (src->codec == &src->serialized)
         dst->codec = &dst->serialized;
 }
+
+void llmh_target_clone(llmh_target *dst, const llmh_target *src) { target_copy(dst, src, 0); }
+
+void llmh_target_borrow(llmh_target *dst, const llmh_target *src) { target_copy(dst, src, 1); }

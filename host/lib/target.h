@@ -22,6 +22,7 @@ typedef struct llmh_target {
     llmh_call call;
     llmh_call_private priv;
     llmh_codec serialized;  /* the plugin's hooks behind its lock (see target.c) */
+    int borrowed;           /* base_url and url_shown belong to another target */
 } llmh_target;
 
 /* Resolve provider (NULL: llm.provider). LLMH_E_INVALID for an unknown one
@@ -31,6 +32,8 @@ llmh_status llmh_target_resolve(llmh_ctx *ctx, const char *provider, llmh_target
 void llmh_target_clear(llmh_target *t);
 /* A resolved target copied for another call (its own strings and call). */
 void llmh_target_clone(llmh_target *dst, const llmh_target *src);
+/* The same, sharing src's strings: src must outlive dst (a batch's targets). */
+void llmh_target_borrow(llmh_target *dst, const llmh_target *src);
 
 /* Fail with the PROVIDERS.md message when a required key is missing. */
 llmh_status llmh_target_require_key(const llmh_target *t, llmh_error *err);
