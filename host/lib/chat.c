@@ -402,7 +402,14 @@ typedef struct batch_state {
     char **bkeys;      /* breaker keys, made once */
     size_t n_bkeys;
     const char *fallback; /* llm.fallback, read once */
-    struct chat_job *jobs;
+    /* Only running jobs have their (large) state: a finished one hands its
+     * outcome to items and its memory to the next job. */
+    llmh_ctx *ctx;
+    const llmh_chat_request *reqs;
+    llmh_batch_item *items;
+    struct chat_job **live;    /* by request index; NULL when not running */
+    struct chat_job *finished; /* done, outcome not yet taken */
+    struct chat_job *spare;    /* memory for the next jobs */
     size_t n, next, done;
     llmh_loop *loop;
     llmh_batch_progress_cb progress;
@@ -484,6 +491,8 @@ typedef struct chat_job {
     struct batch_state *batch;
     int leading;       /* identical batch jobs wait for this one */
     struct chat_job *followers, *next_follower;
+    struct chat_job *next_done; /* in the batch's finished or spare list */
+    size_t index;               /* in the batch */
     int following;
     /* resilience, per chain entry */
     const char *bkey;  /* breaker key: provider|base URL */
@@ -1088,8 +1097,8 @@ static int batch_follow(chat_job *j)
     if (!b || j->cache_mode != LLMH_CACHE_ON)
         return 0;
     for (size_t i = 0; i < b->next; i++) {
-        chat_job *l = &b->jobs[i];
-        if (l != j && l->leading && !l->finished && strcmp(l->cache_key, j->cache_key) == 0) {
+        chat_job *l = b->live[i];
+        if (l && l != j && l->leading && !l->finished && strcmp(l->cache_key, j->cache_key) == 0) {
             j->following = 1;
             j->next_follower = l->followers;
             l->followers = j;
@@ -1131,17 +1140,54 @@ static void release_followers(chat_job *j)
     }
 }
 
+static void batch_job_done(chat_job *j, void *ud);
+
+/* Hand finished jobs' outcomes to items; their memory goes to spare. */
+static void batch_harvest(batch_state *b)
+{
+    while (b->finished) {
+        chat_job *j = b->finished;
+        b->finished = j->next_done;
+        llmh_batch_item *it = &b->items[j->index];
+        it->status = j->st;
+        it->error = j->err;
+        it->result = j->res;
+        j->res = NULL;
+        b->live[j->index] = NULL;
+        job_clear(j);
+        j->next_done = b->spare;
+        b->spare = j;
+    }
+}
+
 static void batch_start(void *ud)
 {
     batch_state *b = ud;
-    if (b->next < b->n)
-        begin_entry(&b->jobs[b->next++]);
+    batch_harvest(b);
+    if (b->next >= b->n)
+        return;
+    chat_job *j = b->spare;
+    if (j)
+        b->spare = j->next_done;
+    else
+        j = llmh_xmalloc(sizeof *j);
+    size_t i = b->next++;
+    job_init(j, b->ctx, &b->reqs[i], b->loop, b->fallback);
+    j->index = i;
+    j->on_done = batch_job_done;
+    j->done_ud = b;
+    j->in_batch = 1;
+    j->batch = b;
+    b->live[i] = j;
+    begin_entry(j);
 }
 
 static void batch_job_done(chat_job *j, void *ud)
 {
     batch_state *b = ud;
-    (void)j;
+    /* Its outcome is taken later: this runs inside the job's own calls. */
+    j->next_done = b->finished;
+    b->finished = j;
     b->done++;
     if (b->progress)
         b->progress(b->ud, b->done, b->n);
@@ -1157,36 +1203,43 @@ llmh_status llmh_chat_batch(llmh_ctx *ctx, const llmh_chat_request *reqs, size_t
     if (!ctx || (!reqs && n) || (!items && n))
         return LLMH_E_INVALID;
     llmh_loop *loop = llmh_loop_new(concurrency);
-    chat_job *jobs = llmh_xcalloc(n ? n : 1, sizeof *jobs);
     batch_state b;
     memset(&b, 0, sizeof b);
-    b.jobs = jobs;
+    b.ctx = ctx;
+    b.reqs = reqs;
+    b.items = items;
+    b.live = llmh_xcalloc(n ? n : 1, sizeof *b.live);
     b.n = n;
     b.loop = loop;
     b.progress = progress;
     b.ud = ud;
     b.fallback = llmh_settings_get(ctx->settings, "llm.fallback", NULL);
-    for (size_t i = 0; i < n; i++) {
-        job_init(&jobs[i], ctx, &reqs[i], loop, b.fallback);
-        jobs[i].on_done = batch_job_done;
-        jobs[i].done_ud = &b;
-        jobs[i].in_batch = 1;
-        jobs[i].batch = &b;
-    }
     /* Jobs start as others finish, so the first requests go out at once
      * instead of after every job has been prepared. */
     size_t first = concurrency ? concurrency : n;
     for (size_t i = 0; i < first && b.next < n; i++)
         batch_start(&b);
     llmh_loop_run(loop);
+    batch_harvest(&b);
+    /* The loop only ends when every job has finished; should one not have,
+     * its request fails rather than reading as a success. */
     for (size_t i = 0; i < n; i++) {
-        items[i].status = jobs[i].st;
-        items[i].error = jobs[i].err;
-        items[i].result = jobs[i].res;
-        jobs[i].res = NULL;
-        job_clear(&jobs[i]);
+        if (b.live[i] || i >= b.next) {
+            items[i].status = llmh_error_set(&items[i].error, LLMH_E_CANCELLED, 0,
+                                             "the request did not finish");
+            items[i].result = NULL;
+            if (b.live[i]) {
+                job_clear(b.live[i]);
+                free(b.live[i]);
+            }
+        }
     }
-    free(jobs);
+    while (b.spare) {
+        chat_job *j = b.spare;
+        b.spare = j->next_done;
+        free(j);
+    }
+    free(b.live);
     for (size_t i = 0; i < b.n_cfgs; i++)
         free(b.cfgs[i].key);
     free(b.cfgs);
