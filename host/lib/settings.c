@@ -28,7 +28,8 @@
 enum { L_DEFAULT, L_FILE, L_PROFILE, L_ALIAS, L_ENV, L_CLI, L_COUNT };
 
 struct entry {
-    char *key;
+    char *key;        /* one allocation with env */
+    const char *env;  /* its LLMHOST_ variable name (NULL: too long for one) */
     char *val[L_COUNT];
     const char *file; /* origin of val[L_FILE]; points into names */
     int line;
@@ -195,6 +196,8 @@ static const char *shown_value(const char *key, const char *v, char *buf, size_t
 }
 
 /* LLMHOST_<KEY> into buf; NULL if it does not fit. */
+#define ENV_NAME_MAX 256
+
 static char *llmhost_env_name(const char *key, char *buf, size_t size)
 {
     static const char prefix[] = "LLMHOST_";
@@ -230,6 +233,21 @@ static struct entry *find(const llmh_settings *s, const char *key)
     return i < s->n && strcmp(s->e[i].key, key) == 0 ? &s->e[i] : NULL;
 }
 
+/* key and its LLMHOST_ variable name in one allocation (env may be NULL). */
+static char *key_copy(const char *key, const char **env)
+{
+    size_t n = strlen(key);
+    char *copy = malloc(2 * n + sizeof "LLMHOST_" + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, key, n + 1);
+    /* NULL past ENV_NAME_MAX, as for a key looked up without an entry */
+    *env = n + sizeof "LLMHOST_" <= ENV_NAME_MAX
+               ? llmhost_env_name(key, copy + n + 1, n + sizeof "LLMHOST_")
+               : NULL;
+    return copy;
+}
+
 static struct entry *find_or_add(llmh_settings *s, const char *key)
 {
     size_t i = lower_bound(s, key);
@@ -243,12 +261,14 @@ static struct entry *find_or_add(llmh_settings *s, const char *key)
         s->e = e;
         s->cap = cap;
     }
-    char *copy = strdup(key);
+    const char *env;
+    char *copy = key_copy(key, &env);
     if (!copy)
         return NULL;
     memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof *s->e);
     memset(&s->e[i], 0, sizeof *s->e);
     s->e[i].key = copy;
+    s->e[i].env = env;
     s->n++;
     return &s->e[i];
 }
@@ -334,7 +354,7 @@ llmh_settings *llmh_settings_clone(const llmh_settings *s)
         const struct entry *from = &s->e[i];
         struct entry *to = &c->e[i];
         c->n = i + 1; /* so a failure below frees what is there */
-        if (!(to->key = strdup(from->key)))
+        if (!(to->key = key_copy(from->key, &to->env)))
             goto fail;
         for (int l = 0; l < L_COUNT; l++)
             if (from->val[l] && !(to->val[l] = strdup(from->val[l])))
@@ -431,9 +451,11 @@ static const char *resolve(const llmh_settings *s, const char *key, llmh_setting
         *src = LLMH_SRC_CLI;
         return e->val[L_CLI];
     }
-    if (llmhost_env_name(key, envbuf, envsize) && (v = getenv(envbuf)) != NULL) {
+    /* A known key's variable name was made with it. */
+    const char *name = e ? e->env : llmhost_env_name(key, envbuf, envsize);
+    if (name && (v = getenv(name)) != NULL) {
         *src = LLMH_SRC_ENV;
-        *env = envbuf;
+        *env = name;
         return v;
     }
     if (e && e->val[L_ENV]) {
@@ -466,7 +488,6 @@ static const char *resolve(const llmh_settings *s, const char *key, llmh_setting
 
 /* Long enough for LLMHOST_ plus any sensible key; longer keys have no
  * environment form. */
-#define ENV_NAME_MAX 256
 
 const char *llmh_settings_get(const llmh_settings *s, const char *key, llmh_setting_source *src)
 {

@@ -178,8 +178,11 @@ static size_t on_write(char *buf, size_t size, size_t n, void *ud)
         x->cut_at_cap = 1;
         return 0;
     }
+    /* One allocation for a typical answer; under 1 KiB, which glibc serves
+     * without sorting its free lists first (a larger first request would,
+     * once per request). Longer answers grow as they come. */
     if (!x->resp->body.cap)
-        llmh_buf_reserve(&x->resp->body, len < 2048 ? 2048 : len); /* one allocation, mostly */
+        llmh_buf_reserve(&x->resp->body, len < 480 ? 480 : len);
     llmh_buf_append(&x->resp->body, buf, len);
     return len;
 }
