@@ -113,6 +113,7 @@ long llmh_parse_retry_after(const char *v)
 typedef struct xfer {
     CURL *easy;
     struct curl_slist *headers;
+    int headers_shared; /* headers belong to the loop's cache */
     llmh_buf body;  /* a tree body's text, sent from here */
     const llmh_http_req *req;
     const llmh_xfer_opts *o;
@@ -259,10 +260,87 @@ static int proxy_in_env(void)
     return 0;
 }
 
+#define UA_LINE "User-Agent: llmhost/" LLMH_VERSION_STRING
+
+typedef struct header_cache {
+    struct curl_slist *lists[8];
+    size_t n;
+} header_cache;
+
+/* Free a header list, wiping it first: it may hold a key. */
+static void header_list_free(struct curl_slist *l)
+{
+    for (struct curl_slist *n = l; n; n = n->next)
+        explicit_bzero(n->data, strlen(n->data));
+    curl_slist_free_all(l);
+}
+
+/* The request's headers as curl takes them. Every header costs curl a
+ * formatted copy per request: only what is needed. The user agent goes as a
+ * header (cheaper in curl than CURLOPT_USERAGENT), unless the plugin set
+ * its own. */
+static struct curl_slist *header_list(const llmh_http_req *req)
+{
+    struct curl_slist *list = NULL;
+    if (!llmh_http_req_header(req, "User-Agent"))
+        list = curl_slist_append(list, UA_LINE);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const char *name = req->headers[i].name, *value = req->headers[i].value;
+        size_t nl = strlen(name), vl = strlen(value);
+        char small[512], *line = nl + vl + 3 <= sizeof small ? small : llmh_xmalloc(nl + vl + 3);
+        memcpy(line, name, nl);
+        memcpy(line + nl, ": ", 2);
+        memcpy(line + nl + 2, value, vl + 1);
+        list = curl_slist_append(list, line);
+        explicit_bzero(line, nl + vl + 2); /* it may hold a key */
+        if (line != small)
+            free(line);
+    }
+    return list;
+}
+
+/* Does line read "name: value"? */
+static int header_line_is(const char *line, const char *name, const char *value)
+{
+    size_t nl = strlen(name);
+    return strncmp(line, name, nl) == 0 && line[nl] == ':' && line[nl + 1] == ' ' &&
+           strcmp(line + nl + 2, value) == 0;
+}
+
+/* Is l exactly what header_list(req) would make? */
+static int header_list_matches(const struct curl_slist *l, const llmh_http_req *req)
+{
+    if (!llmh_http_req_header(req, "User-Agent")) {
+        if (!l || strcmp(l->data, UA_LINE) != 0)
+            return 0;
+        l = l->next;
+    }
+    for (size_t i = 0; i < req->n_headers; i++, l = l->next)
+        if (!l || !header_line_is(l->data, req->headers[i].name, req->headers[i].value))
+            return 0;
+    return l == NULL;
+}
+
+/* A shared list for req's headers, made on first use; NULL when the cache
+ * is full (the caller makes its own). Lists stay until the loop ends:
+ * transfers in flight still point at them. */
+static struct curl_slist *loop_headers(header_cache *c, const llmh_http_req *req)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (header_list_matches(c->lists[i], req))
+            return c->lists[i];
+    if (c->n == sizeof c->lists / sizeof c->lists[0])
+        return NULL;
+    struct curl_slist *l = header_list(req);
+    if (l)
+        c->lists[c->n++] = l;
+    return l;
+}
+
 /* reuse: an easy handle a finished transfer of the same loop left behind,
  * already holding the constant options, or NULL. Everything that differs
  * between transfers is set here, every time. */
-static int setup(xfer *x, CURL *reuse, int no_proxy)
+static int setup(xfer *x, CURL *reuse, int no_proxy, header_cache *cache)
 {
     const llmh_http_req *req = x->req;
     const llmh_xfer_opts *o = x->o;
@@ -281,43 +359,34 @@ static int setup(xfer *x, CURL *reuse, int no_proxy)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    /* Every header costs curl a formatted copy per request: only what is
-     * needed. The user agent goes as a header (cheaper in curl than
-     * CURLOPT_USERAGENT), unless the plugin set its own. */
-    x->headers = NULL;
-    if (!llmh_http_req_header(req, "User-Agent"))
-        x->headers = curl_slist_append(x->headers, "User-Agent: llmhost/" LLMH_VERSION_STRING);
-    for (size_t i = 0; i < req->n_headers; i++) {
-        const char *name = req->headers[i].name, *value = req->headers[i].value;
-        size_t nl = strlen(name), vl = strlen(value);
-        char small[512], *line = nl + vl + 3 <= sizeof small ? small : llmh_xmalloc(nl + vl + 3);
-        memcpy(line, name, nl);
-        memcpy(line + nl, ": ", 2);
-        memcpy(line + nl + 2, value, vl + 1);
-        x->headers = curl_slist_append(x->headers, line);
-        explicit_bzero(line, nl + vl + 2); /* it may hold a key */
-        if (line != small)
-            free(line);
-    }
     const char *method = req->method ? req->method : "GET";
+    const llmh_buf *text = NULL;
     if (llmh_http_req_has_body(req)) {
         /* Text the request already holds goes as it is (it outlives the
          * transfer); a tree is printed into the transfer's own buffer. */
-        const llmh_buf *text = &req->body_text;
+        text = &req->body_text;
         if (!req->has_text) {
             llmh_http_req_write_body(req, &x->body);
             text = &x->body;
         }
-        /* curl asks a server before sending a body of 1 MiB or more
-         * (Expect: 100-continue) and may wait a second for the answer. */
-        if (text->len >= 1024 * 1024)
-            x->headers = curl_slist_append(x->headers, "Expect:");
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text->len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, text->data ? text->data : "");
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
     } else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
+    }
+    /* curl asks a server before sending a body of 1 MiB or more
+     * (Expect: 100-continue) and may wait a second for the answer. */
+    int big = text && text->len >= 1024 * 1024;
+    /* Most requests of a loop send the same headers: their list is made
+     * once and shared (see loop_headers). */
+    x->headers = cache && !big ? loop_headers(cache, req) : NULL;
+    x->headers_shared = x->headers != NULL;
+    if (!x->headers_shared) {
+        x->headers = header_list(req);
+        if (big)
+            x->headers = curl_slist_append(x->headers, "Expect:");
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     return 0;
@@ -425,7 +494,8 @@ static void release(xfer *x)
 {
     if (x->easy)
         curl_easy_cleanup(x->easy);
-    curl_slist_free_all(x->headers);
+    if (!x->headers_shared)
+        header_list_free(x->headers);
     llmh_buf_free(&x->body);
     x->easy = NULL;
     x->headers = NULL;
@@ -460,6 +530,7 @@ struct llmh_loop {
     size_t max_seen;        /* most transfers in flight at once */
     int no_proxy;           /* no proxy variable was set when the loop began */
     loop_item *spare;       /* finished items, for the next transfers */
+    header_cache headers;   /* header lists the transfers share */
     char *url_ok;           /* the last URL that passed the checks */
 };
 
@@ -500,6 +571,8 @@ void llmh_loop_free(llmh_loop *l)
     for (size_t i = 0; i < l->n_idle; i++)
         curl_easy_cleanup(l->idle[i]);
     free(l->url_ok);
+    for (size_t i = 0; i < l->headers.n; i++)
+        header_list_free(l->headers.lists[i]);
     for (loop_item *it = l->spare, *nx; it; it = nx) {
         nx = it->next;
         free(it);
@@ -541,7 +614,7 @@ static void start_item(llmh_loop *l, loop_item *it)
         free(l->url_ok);
         l->url_ok = llmh_strdup(x->req->url);
     }
-    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy) != 0) {
+    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy, &l->headers) != 0) {
         j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
         release(x);
         item_fail(it);

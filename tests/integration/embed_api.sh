@@ -29,6 +29,9 @@ OUT=$(curl -s "$MOCK_URL/_mock/requests")
 expect_jq "methods in order: POST GET POST POST GET POST" \
     '[.requests[] | .method] == ["POST","GET","POST","POST","GET","POST"]'
 expect_jq "GETs carry no body" '[.requests[] | select(.method == "GET") | .body] == [null, null]'
+expect_jq "each GET carries its own header value, the POSTs none" \
+    '[.requests[] | .headers["x-seq"]] == [null, "1", null, null, "4", null]'
+expect_jq "every request names llmhost once" '[.requests[] | .headers["user-agent"] | startswith("llmhost/")] | all'
 expect_jq "each POST carries its own body" \
     '[.requests[] | select(.method == "POST") | .body.messages[0].content] == ["text 0","tree 2","text 3","tree 5"]'
 expect_jq "and they shared one connection" '.requests | length == 6'

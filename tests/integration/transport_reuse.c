@@ -36,9 +36,13 @@ int main(int argc, char **argv)
             llmh_http_req_set_body_text(r, &b);
             break;
         }
-        case 1: /* no body */
+        case 1: { /* no body; a header whose value differs each time */
             h->req_set(r, "GET", "/models");
+            char seq[16];
+            snprintf(seq, sizeof seq, "%d", i);
+            h->req_header(r, "X-Seq", seq, 0);
             break;
+        }
         case 2: { /* a body as a tree */
             h->req_set(r, "POST", "/chat/completions");
             h->req_header(r, "Content-Type", "application/json", 0);
