@@ -48,8 +48,9 @@ void llmh_chat_result_free(llmh_chat_result *r)
 typedef struct prepared {
     llmh_target t;
     llmh_chat_params params;
-    llmh_message *msgs;   /* system + the caller's, borrowed strings */
-    char *model;
+    llmh_message *msgs;   /* system + the caller's, borrowed strings; NULL: the caller's own */
+    const char *model;    /* the request's or chain's, or model_own */
+    char *model_own;
     int strip_think;
     llmh_xfer_opts xo;
     long ttft_ms;
@@ -59,7 +60,7 @@ static void prepared_clear(prepared *pp)
 {
     llmh_target_clear(&pp->t);
     free(pp->msgs);
-    free(pp->model);
+    free(pp->model_own);
 }
 
 static llmh_status parse_long(const llmh_target *t, const char *name, long def, long min, long max,
@@ -192,27 +193,33 @@ static llmh_status prepare(llmh_ctx *ctx, const llmh_chat_request *req, const ch
                               "no model given: use -m MODEL or set llm.model%s%s",
                               avail[0] ? "; available: " : "", avail);
     }
-    pp->model = llmh_strdup(model);
+    /* The request and the chain outlive the job; the settings' model may
+     * live on this stack (local). */
+    if (pr == &local && model == pr->model)
+        model = pp->model_own = llmh_strdup(model);
+    pp->model = model;
 
     size_t n = req->n_messages + (req->system ? 1 : 0);
     if (n == 0)
         return llmh_error_set(err, LLMH_E_INVALID, 0, "nothing to send: the prompt is empty");
-    pp->msgs = llmh_xcalloc(n, sizeof *pp->msgs);
-    size_t k = 0;
-    if (req->system)
-        pp->msgs[k++] = (llmh_message){"system", req->system};
     for (size_t i = 0; i < req->n_messages; i++) {
         const llmh_message *m = &req->messages[i];
         if (!m->role || !m->content)
             return llmh_error_set(err, LLMH_E_INVALID, 0,
                                   "message %zu has no role or no content", i + 1);
-        pp->msgs[k++] = *m;
+    }
+    const llmh_message *msgs = req->messages; /* without a system prompt: as given */
+    if (req->system) {
+        pp->msgs = llmh_xcalloc(n, sizeof *pp->msgs);
+        pp->msgs[0] = (llmh_message){"system", req->system};
+        memcpy(pp->msgs + 1, req->messages, req->n_messages * sizeof *pp->msgs);
+        msgs = pp->msgs;
     }
 
     llmh_chat_params *p = &pp->params;
     p->struct_size = sizeof *p;
     p->model = pp->model;
-    p->messages = pp->msgs;
+    p->messages = msgs;
     p->n_messages = n;
     p->stop = req->stop;
     p->n_stop = req->n_stop;

@@ -321,10 +321,8 @@ void llmh_http_req_clear(llmh_http_req *r)
     free(r->method_own);
     free(r->url);
     for (size_t i = 0; i < r->n_headers; i++) {
+        explicit_bzero(r->headers[i].value, strlen(r->headers[i].value));
         free(r->headers[i].name);
-        if (r->headers[i].value)
-            explicit_bzero(r->headers[i].value, strlen(r->headers[i].value));
-        free(r->headers[i].value);
     }
     free(r->headers);
     if (r->body)
@@ -397,19 +395,24 @@ static void req_header(llmh_http_req *r, const char *name, const char *value, in
 {
     if (!name || !value)
         return;
+    size_t nl = strlen(name), vl = strlen(value);
+    char *block = llmh_xmalloc(nl + vl + 2);
+    memcpy(block, name, nl + 1);
+    memcpy(block + nl + 1, value, vl + 1);
+    llmh_header h = {block, block + nl + 1, secret};
     for (size_t i = 0; i < r->n_headers; i++) {
         if (strcasecmp(r->headers[i].name, name) == 0) {
-            free(r->headers[i].value);
-            r->headers[i].value = llmh_strdup(value);
-            r->headers[i].secret = secret;
+            explicit_bzero(r->headers[i].value, strlen(r->headers[i].value));
+            free(r->headers[i].name);
+            r->headers[i] = h; /* the last one set wins */
             return;
         }
     }
-    r->headers = llmh_xrealloc(r->headers, (r->n_headers + 1) * sizeof *r->headers);
-    r->headers[r->n_headers].name = llmh_strdup(name);
-    r->headers[r->n_headers].value = llmh_strdup(value);
-    r->headers[r->n_headers].secret = secret;
-    r->n_headers++;
+    if (r->n_headers == r->cap_headers) {
+        r->cap_headers = r->cap_headers ? r->cap_headers * 2 : 4;
+        r->headers = llmh_xrealloc(r->headers, r->cap_headers * sizeof *r->headers);
+    }
+    r->headers[r->n_headers++] = h;
 }
 
 void llmh_http_req_set_body_text(llmh_http_req *r, llmh_buf *text)

@@ -21,8 +21,8 @@ struct llmh_http_req {
     char *method_own;
     char *url;           /* absolute */
     const char *base_url;/* borrowed from the call, for joining */
-    llmh_header *headers;
-    size_t n_headers;
+    llmh_header *headers; /* each name and value in one allocation (at name) */
+    size_t n_headers, cap_headers;
     /* The body is a json-c tree (plugins may edit it) or, when the host's
      * own codec wrote it and nobody asked for the tree, its JSON text:
      * building and printing a tree costs more than the rest of a request. */
