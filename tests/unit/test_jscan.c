@@ -534,6 +534,30 @@ static void test_json_write_round_trips_and_escapes(void)
     json_object_put(o);
 }
 
+static void test_jscan_double_reads_json_numbers_only(void)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        double want;
+    } cases[] = {
+        {"0.25", 1, 0.25}, {"1e2", 1, 100}, {"-3", 1, -3}, {"2", 1, 2},   {"0.7,", 1, 0.7},
+        {"1.", 0, 0},      {"01", 1, 0},    {"abc", 0, 0}, {"1e400", 0, 0}, {"\"1\"", 0, 0},
+        {"-", 0, 0},       {".5", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmh_jscan sc;
+        llmh_jscan_init(&sc, cases[i].text, strlen(cases[i].text));
+        double d = -1;
+        int ok = llmh_jscan_double(&sc, &d);
+        CU_ASSERT_EQUAL(ok, cases[i].ok);
+        if (ok != cases[i].ok)
+            fprintf(stderr, "\n  %s: %d, expected %d\n", cases[i].text, ok, cases[i].ok);
+        if (ok && cases[i].ok)
+            CU_ASSERT_EQUAL(d, cases[i].want);
+    }
+}
+
 static void test_json_write_double_shortest_text(void)
 {
     static const struct {
@@ -588,6 +612,8 @@ int llmh_test_register_jscan(void)
                      test_openai_event_errors_still_reported) ||
         !CU_add_test(s, "test_json_write_round_trips_and_escapes",
                      test_json_write_round_trips_and_escapes) ||
+        !CU_add_test(s, "test_jscan_double_reads_json_numbers_only",
+                     test_jscan_double_reads_json_numbers_only) ||
         !CU_add_test(s, "test_json_write_double_shortest_text",
                      test_json_write_double_shortest_text) ||
         !CU_add_test(s, "test_json_fields_is_in_the_host_table",
