@@ -340,7 +340,7 @@ static struct curl_slist *loop_headers(header_cache *c, const llmh_http_req *req
 /* reuse: an easy handle a finished transfer of the same loop left behind,
  * already holding the constant options, or NULL. Everything that differs
  * between transfers is set here, every time. */
-static int setup(xfer *x, CURL *reuse, int no_proxy, header_cache *cache)
+static int setup(xfer *x, CURL *reuse, int no_proxy, header_cache *cache, CURLU *parsed)
 {
     const llmh_http_req *req = x->req;
     const llmh_xfer_opts *o = x->o;
@@ -350,6 +350,8 @@ static int setup(xfer *x, CURL *reuse, int no_proxy, header_cache *cache)
     CURL *e = x->easy;
     if (!reuse)
         setup_constant(e, no_proxy);
+    /* A parsed URL wins over the string; a reused handle may hold one. */
+    curl_easy_setopt(e, CURLOPT_CURLU, parsed);
     curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
@@ -531,7 +533,14 @@ struct llmh_loop {
     int no_proxy;           /* no proxy variable was set when the loop began */
     loop_item *spare;       /* finished items, for the next transfers */
     header_cache headers;   /* header lists the transfers share */
-    char *url_ok;           /* the last URL that passed the checks */
+    /* URLs that passed the checks, each parsed once for curl: given a
+     * parsed URL (CURLOPT_CURLU), curl does not parse it again for every
+     * transfer, which costs it more than the rest of a small request. */
+    struct {
+        char *url;
+        CURLU *parsed; /* NULL: curl takes the string */
+    } urls[8];
+    size_t n_urls;
 };
 
 llmh_loop *llmh_loop_new(size_t max_parallel)
@@ -570,7 +579,10 @@ void llmh_loop_free(llmh_loop *l)
     free(l->timers);
     for (size_t i = 0; i < l->n_idle; i++)
         curl_easy_cleanup(l->idle[i]);
-    free(l->url_ok);
+    for (size_t i = 0; i < l->n_urls; i++) {
+        free(l->urls[i].url);
+        curl_url_cleanup(l->urls[i].parsed);
+    }
     for (size_t i = 0; i < l->headers.n; i++)
         header_list_free(l->headers.lists[i]);
     for (loop_item *it = l->spare, *nx; it; it = nx) {
@@ -600,7 +612,13 @@ static void start_item(llmh_loop *l, loop_item *it)
     llmh_http_log_request(x->req);
     x->started_ms = x->last_byte_ms = llmh_now_ms();
     /* A batch sends thousands of requests to one URL: check it once. */
-    if (!x->req->url || !l->url_ok || strcmp(x->req->url, l->url_ok) != 0) {
+    CURLU *parsed = NULL;
+    size_t u = 0;
+    while (u < l->n_urls && (!x->req->url || strcmp(x->req->url, l->urls[u].url) != 0))
+        u++;
+    if (u < l->n_urls) {
+        parsed = l->urls[u].parsed;
+    } else {
         char *checked = NULL;
         if (!x->req->url || llmh_url_normalize(x->req->url, &checked, x->err) != LLMH_OK) {
             if (!x->req->url)
@@ -611,10 +629,25 @@ static void start_item(llmh_loop *l, loop_item *it)
             return;
         }
         free(checked);
-        free(l->url_ok);
-        l->url_ok = llmh_strdup(x->req->url);
+        parsed = curl_url();
+        if (parsed && curl_url_set(parsed, CURLUPART_URL, x->req->url,
+                                   CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+            curl_url_cleanup(parsed); /* curl words the problem when it gets the string */
+            parsed = NULL;
+        }
+        /* Kept until the loop ends: curl reads a transfer's parsed URL
+         * after it was added. When the table is full, curl gets the string
+         * (and the URL is checked again next time). */
+        if (l->n_urls < sizeof l->urls / sizeof l->urls[0]) {
+            l->urls[l->n_urls].url = llmh_strdup(x->req->url);
+            l->urls[l->n_urls++].parsed = parsed;
+        } else {
+            curl_url_cleanup(parsed);
+            parsed = NULL;
+        }
     }
-    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy, &l->headers) != 0) {
+    if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy, &l->headers, parsed) !=
+        0) {
         j->status = llmh_error_set(x->err, LLMH_E_NOMEM, 0, "cannot set up a transfer");
         release(x);
         item_fail(it);

@@ -360,6 +360,14 @@ run "$LLMHOST" "${Q[@]}" -s "llm.openai.api_base=$M/v1" chat -p openai -m gpt-4o
 expect_rc "openai without a key exits 2" 2
 expect_in "openai without a key: the message PROVIDERS.md prescribes" "$ERR" \
     "OpenAI API key not configured: set llm.openai.api_key (or OPENAI_API_KEY)"
+# ---- a URL with credentials and a query string: both reach the server
+mock_reset "$M"
+run "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=http://u:p@127.0.0.1:$MOCK_PORT/v1?tenant=7" \
+    chat -p openai_endpoint -m mock-small --no-stream "creds"
+expect_rc "URL with credentials and a query: exit 0" 0
+jq_on "URL with credentials and a query: Basic auth and the query arrive" "$(last_request "$M")" \
+    '.path == "/v1/chat/completions" and .query == "tenant=7" and .headers.authorization == "Basic dTpw"'
+
 # ---- a body over 1 MiB goes at once: no "Expect: 100-continue" handshake
 mock_reset "$M"
 head -c 1200000 /dev/zero | tr '\0' 'a' >"$TMP/big.txt"

@@ -67,5 +67,30 @@ int main(int argc, char **argv)
         llmh_response_clear(&jobs[i].resp);
         llmh_http_req_clear(&reqs[i]);
     }
+
+    /* Then M distinct URLs (query strings) in one loop, four at a time:
+     * more than the loop keeps parsed, each sent to its own URL. */
+    enum { M = 12 };
+    llmh_http_req ureqs[M];
+    llmh_xfer_job ujobs[M];
+    memset(ujobs, 0, sizeof ujobs);
+    for (int i = 0; i < M; i++) {
+        llmh_http_req_init(&ureqs[i], argv[1]);
+        char path[32];
+        snprintf(path, sizeof path, "/models?n=%d", i);
+        h->req_set(&ureqs[i], "GET", path);
+        ujobs[i].req = &ureqs[i];
+        ujobs[i].opts.connect_timeout_ms = 2000;
+        ujobs[i].opts.total_timeout_ms = 5000;
+    }
+    llmh_http_perform_all(ujobs, M, 4);
+    for (int i = 0; i < M; i++) {
+        if (ujobs[i].status != LLMH_OK || ujobs[i].resp.status != 200) {
+            printf("url %d: %s %d\n", i, llmh_strerror(ujobs[i].status), ujobs[i].resp.status);
+            bad = 1;
+        }
+        llmh_response_clear(&ujobs[i].resp);
+        llmh_http_req_clear(&ureqs[i]);
+    }
     return bad;
 }
