@@ -21,7 +21,7 @@
 # and stopped at the end; the baseline refuses any URL but 127.0.0.1.
 #
 # Env: BUILD, OUT (see lib.sh); N requests (default 2000), CONC (default 32),
-#      RUNS rounds (default 11, at least 3), CC.
+#      RUNS rounds (default 31, at least 3), CC.
 # Writes $OUT/batch_vs_multi.json and prints one RESULT line.
 # Exit status: 0 measured (whatever the verdict), 1 could not measure.
 set -euo pipefail
@@ -29,7 +29,7 @@ set -euo pipefail
 
 N=${N:-2000}
 CONC=${CONC:-32}
-RUNS=${RUNS:-11}
+RUNS=${RUNS:-31}
 [ "$RUNS" -ge 3 ] || RUNS=3
 LLMHOST=$BUILD/host/cli/llmhost
 MOCKLLM=$BUILD/tests/mockllm/mockllm
@@ -60,12 +60,14 @@ clean_env "$tmp"
 # clients on the second, so neither tool's run depends on where the
 # scheduler happened to put it next to the mock. PIN=0 turns it off.
 MOCK_PIN=() CLIENT_PIN=() pinned=no
-if [ "${PIN:-1}" != 0 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    cpus=$(taskset -pc $$ | sed 's/.*: //')
-    first=$(printf '%s' "$cpus" | tr ',' '\n' | head -n 1 | cut -d- -f1)
-    second=$(taskset -c "$cpus" sh -c 'nproc' >/dev/null 2>&1 && printf '%s' "$cpus" | tr ',' '\n' | awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }' | sed -n 2p)
-    if [ -n "$first" ] && [ -n "$second" ]; then
-        MOCK_PIN=(taskset -c "$first") CLIENT_PIN=(taskset -c "$second") pinned="mock on CPU $first, clients on CPU $second"
+if [ "${PIN:-1}" != 0 ] && command -v taskset >/dev/null; then
+    # the CPUs this script may use, "0-3,6" expanded to one per line
+    cpus=$(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
+        awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }')
+    first=$(sed -n 1p <<<"$cpus") second=$(sed -n 2p <<<"$cpus")
+    if [ -n "$second" ]; then
+        MOCK_PIN=(taskset -c "$first") CLIENT_PIN=(taskset -c "$second")
+        pinned="mock on CPU $first, clients on CPU $second"
     fi
 fi
 "${MOCK_PIN[@]}" "$MOCKLLM" --port 0 --port-file "$tmp/port" --max-seconds 300 >/dev/null 2>"$tmp/mock.err" &
