@@ -243,18 +243,27 @@ int llmh_jscan_null(llmh_jscan *s)
     return jpeek(s) == 'n' && literal(s, "null");
 }
 
-int llmh_jscan_long(llmh_jscan *s, long *out)
+/* A number at the cursor, copied NUL-terminated into buf; 0 if there is
+ * none or it does not fit. */
+static int number_text(llmh_jscan *s, char *buf, size_t size)
 {
     jpeek(s);
     const char *start = s->p;
     if (!number(s))
         return 0;
-    char buf[32];
     size_t n = (size_t)(s->p - start);
-    if (n >= sizeof buf)
+    if (n >= size)
         return 0;
     memcpy(buf, start, n);
     buf[n] = '\0';
+    return 1;
+}
+
+int llmh_jscan_long(llmh_jscan *s, long *out)
+{
+    char buf[32];
+    if (!number_text(s, buf, sizeof buf))
+        return 0;
     char *end;
     long v = strtol(buf, &end, 10);
     if (*end) /* a fraction or exponent: not an integer */
@@ -410,16 +419,9 @@ static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale
 
 int llmh_jscan_double(llmh_jscan *s, double *out)
 {
-    jpeek(s);
-    const char *start = s->p;
-    if (!number(s))
-        return 0;
     char buf[64];
-    size_t n = (size_t)(s->p - start);
-    if (n >= sizeof buf)
+    if (!number_text(s, buf, sizeof buf))
         return 0;
-    memcpy(buf, start, n);
-    buf[n] = '\0';
     pthread_once(&c_locale_once, c_locale_init);
     if (c_locale == (locale_t)0)
         return 0;
