@@ -14,6 +14,7 @@ export no_proxy='*' NO_PROXY='*'
 ctl() { curl --noproxy '*' -s -m 5 "$@"; }
 mock_reset() { ctl -X POST "$1/_mock/reset" >/dev/null; }
 mock_stat() { ctl "$1/_mock/stats" | jq -r ".$2"; }
+mock_config() { ctl -X POST -H 'Content-Type: application/json' -d "$2" "$1/_mock/config" >/dev/null; }
 expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got \"$2\", expected \"$3\""; fi; }
 expect_match() {
     if printf '%s' "$2" | grep -Eqi -- "$3"; then ok "$1"; else not_ok "$1" "/$3/ not in: $(printf '%s' "$2" | head -c 600)"; fi
@@ -217,6 +218,28 @@ jq_on "batch input: the system prompt goes first" "$REQS" \
     'any(.[]; .messages == [{"role":"system","content":"be brief"},{"role":"user","content":"with system"}])'
 jq_on "batch input: messages then prompt, in that order" "$REQS" \
     'any(.[]; .messages == [{"role":"user","content":"first"},{"role":"user","content":"p"}])'
+
+# ---- a batch with the cache on: identical requests in flight together make
+# one upstream call; when that call fails, each of the others tries for itself
+start_mock --latency-ms 100
+DM=$MOCK_URL
+{ for _ in 1 2 3 4 5 6; do echo '{"prompt":"dup same"}'; done; echo '{"prompt":"dup other 1"}'; echo '{"prompt":"dup other 2"}'; } >"$TMP/dup.jsonl"
+run "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=$DM/v1" -s llm.cache=on \
+    chat -p openai_endpoint -m mock-small --batch "$TMP/dup.jsonl" --concurrency 8
+expect_rc "identical requests in one batch: exit 0" 0
+expect_eq "identical requests in one batch: every line ok, in order" \
+    "$(printf '%s\n' "$OUT" | jq -r '"\(.index) \(.status) \(.content)"' | tr '\n' '|')" \
+    "0 ok echo: dup same|1 ok echo: dup same|2 ok echo: dup same|3 ok echo: dup same|4 ok echo: dup same|5 ok echo: dup same|6 ok echo: dup other 1|7 ok echo: dup other 2|"
+expect_eq "identical requests in one batch: 3 upstream requests for 8 lines" "$(mock_stat "$DM" api_requests)" 3
+mock_reset "$DM"
+mock_config "$DM" '{"status":400,"fail_first":1}'
+for _ in 1 2 3 4 5; do echo '{"prompt":"dup fails first"}'; done >"$TMP/dupfail.jsonl"
+run "$LLMHOST" "${Q[@]}" -s "llm.openai_endpoint.url=$DM/v1" -s llm.cache=on \
+    chat -p openai_endpoint -m mock-small --batch "$TMP/dupfail.jsonl" --concurrency 5
+expect_rc "the shared call fails: exit 3" 3
+expect_eq "the shared call fails: its own line has the error, the others got their own answers" \
+    "$(printf '%s\n' "$OUT" | jq -r '.status' | sort | uniq -c | awk '{print $1, $2}' | tr '\n' '|')" "1 error|4 ok|"
+expect_eq "the shared call fails: 1 failed + 4 own upstream requests" "$(mock_stat "$DM" api_requests)" 5
 
 # ---- a batch of 200 at concurrency 16: input order, at most 16 open at the mock
 start_mock --latency-ms 50
