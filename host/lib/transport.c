@@ -133,8 +133,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
     size_t len = size * n;
-    x->last_byte_ms = llmh_now_ms();
-    if (len > 5 && !strncasecmp(buf, "HTTP/", 5)) {
+    /* The status line marks progress; the other lines follow it at once. */
+    if (len > 5 && (buf[0] == 'H' || buf[0] == 'h') && !strncasecmp(buf, "HTTP/", 5)) {
+        x->last_byte_ms = llmh_now_ms();
         /* A new status line (after 100-continue or a redirect) resets what we know. */
         const char *sp = memchr(buf, ' ', len);
         x->resp->status = sp ? atoi(sp + 1) : 0;
@@ -143,7 +144,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
             llmh_log(LLMH_LOG_INFO, "< %.*s", (int)(len > 2 ? len - 2 : len), buf);
         return len;
     }
-    if (len > 12 && !strncasecmp(buf, "retry-after:", 12)) {
+    if (len > 12 && (buf[0] == 'R' || buf[0] == 'r') && !strncasecmp(buf, "retry-after:", 12)) {
         char v[128];
         size_t vl = len - 12 < sizeof v - 1 ? len - 12 : sizeof v - 1;
         memcpy(v, buf + 12, vl);
