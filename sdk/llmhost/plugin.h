@@ -252,7 +252,9 @@ typedef struct llmh_host {
      * --dry-run, -v and logs). Name and value are copied. */
     void (*req_header)(llmh_http_req *r, const char *name, const char *value, int secret);
     void (*req_body)(llmh_http_req *r, llmh_json *body); /* takes body */
-    llmh_json *(*req_get_body)(llmh_http_req *r);        /* borrowed, for wrappers; may be NULL */
+    /* Borrowed, for wrappers; may be NULL. The host's codec writes the body
+     * as text and the first call makes it a tree: ask only to change it. */
+    llmh_json *(*req_get_body)(llmh_http_req *r);
 
     /* Chat output: append text, set finish and usage. Text is copied. */
     void (*out_content)(llmh_chat_out *o, const char *text, size_t len);
