@@ -12,6 +12,7 @@
 #include "error.h"
 #include "hostapi.h"
 #include "jscan.h"
+#include "jscan_core.h"
 #include "json_write.h"
 
 static json_object *get(json_object *o, const char *key)
@@ -194,33 +195,33 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
     *saw_message = 0;
     llmh_jscan s;
     llmh_jscan_init(&s, data, len);
-    if (!llmh_jscan_eat(&s, '{'))
+    if (!jeat(&s, '{'))
         return 0;
     llmh_jspan content = {0}, rc = {0}, rs = {0}, finish = {0}, k;
     long pt = -1, ct = -1;
     int first = 1, r;
-    while ((r = llmh_jscan_next_key(&s, &first, &k)) == 1) {
+    while ((r = jnext_key(&s, &first, &k)) == 1) {
         if (LLMH_JSPAN_IS(&k, "choices")) {
             if (llmh_jscan_null(&s))
                 continue;
-            if (!llmh_jscan_eat(&s, '['))
+            if (!jeat(&s, '['))
                 return 0;
-            if (llmh_jscan_eat(&s, ']'))
+            if (jeat(&s, ']'))
                 continue;
-            if (!llmh_jscan_eat(&s, '{'))
+            if (!jeat(&s, '{'))
                 return 0;
             int f2 = 1, r2;
             llmh_jspan k2;
-            while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
+            while ((r2 = jnext_key(&s, &f2, &k2)) == 1) {
                 if (LLMH_JSPAN_IS(&k2, "delta") || LLMH_JSPAN_IS(&k2, "message")) {
                     if (llmh_jscan_null(&s))
                         continue;
-                    if (!llmh_jscan_eat(&s, '{'))
+                    if (!jeat(&s, '{'))
                         return 0;
                     *saw_message = 1;
                     int f3 = 1, r3;
                     llmh_jspan k3;
-                    while ((r3 = llmh_jscan_next_key(&s, &f3, &k3)) == 1) {
+                    while ((r3 = jnext_key(&s, &f3, &k3)) == 1) {
                         llmh_jspan *dst = LLMH_JSPAN_IS(&k3, "content")             ? &content
                                           : LLMH_JSPAN_IS(&k3, "reasoning_content") ? &rc
                                           : LLMH_JSPAN_IS(&k3, "reasoning")         ? &rs
@@ -229,14 +230,14 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
                             if (!llmh_jscan_skip(&s))
                                 return 0;
                         } else if (!llmh_jscan_null(&s)) {
-                            if (llmh_jscan_peek(&s) != '"' || !llmh_jscan_string(&s, dst))
+                            if (jpeek(&s) != '"' || !jstring(&s, dst))
                                 return 0; /* content as an array of parts: the slow path */
                         }
                     }
                     if (r3 < 0)
                         return 0;
                 } else if (LLMH_JSPAN_IS(&k2, "finish_reason")) {
-                    if (!llmh_jscan_null(&s) && !llmh_jscan_string(&s, &finish))
+                    if (!llmh_jscan_null(&s) && !jstring(&s, &finish))
                         return 0;
                 } else if (!llmh_jscan_skip(&s)) {
                     return 0;
@@ -244,19 +245,19 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
             }
             if (r2 < 0)
                 return 0;
-            while (llmh_jscan_eat(&s, ','))
+            while (jeat(&s, ','))
                 if (!llmh_jscan_skip(&s))
                     return 0;
-            if (!llmh_jscan_eat(&s, ']'))
+            if (!jeat(&s, ']'))
                 return 0;
         } else if (LLMH_JSPAN_IS(&k, "usage")) {
             if (llmh_jscan_null(&s))
                 continue;
-            if (!llmh_jscan_eat(&s, '{'))
+            if (!jeat(&s, '{'))
                 return 0;
             int f2 = 1, r2;
             llmh_jspan k2;
-            while ((r2 = llmh_jscan_next_key(&s, &f2, &k2)) == 1) {
+            while ((r2 = jnext_key(&s, &f2, &k2)) == 1) {
                 long *dst = LLMH_JSPAN_IS(&k2, "prompt_tokens")       ? &pt
                             : LLMH_JSPAN_IS(&k2, "completion_tokens") ? &ct
                                                                       : NULL;
@@ -271,7 +272,7 @@ static int fast_event(const char *data, size_t len, llmh_chat_out *out, int *saw
             return 0;
         }
     }
-    if (r < 0 || llmh_jscan_peek(&s) != 0)
+    if (r < 0 || jpeek(&s) != 0)
         return 0;
     char fr[32] = "";
     if (finish.start) {
