@@ -597,6 +597,44 @@ void llmh_loop_free(llmh_loop *l)
 
 size_t llmh_loop_max_in_flight(const llmh_loop *l) { return l->max_seen; }
 
+/* Check url (once per loop: a batch sends thousands of requests to one) and
+ * find its parsed form for curl (*parsed NULL: curl takes the string).
+ * -1 with err set when the URL is refused. */
+static int loop_url(llmh_loop *l, const char *url, llmh_error *err, CURLU **parsed)
+{
+    *parsed = NULL;
+    if (!url) {
+        llmh_error_set(err, LLMH_E_CONFIG, 0, "no URL to send the request to");
+        return -1;
+    }
+    for (size_t u = 0; u < l->n_urls; u++) {
+        if (strcmp(url, l->urls[u].url) == 0) {
+            *parsed = l->urls[u].parsed;
+            return 0;
+        }
+    }
+    char *checked = NULL;
+    llmh_status st = llmh_url_normalize(url, &checked, err);
+    free(checked);
+    if (st != LLMH_OK)
+        return -1;
+    /* Kept until the loop ends: curl reads a transfer's parsed URL after it
+     * was added. When the table is full, curl gets the string (and the URL
+     * is checked again next time). */
+    if (l->n_urls == sizeof l->urls / sizeof l->urls[0])
+        return 0;
+    CURLU *p = curl_url();
+    if (p && curl_url_set(p, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) !=
+                 CURLUE_OK) {
+        curl_url_cleanup(p); /* curl words the problem when it gets the string */
+        p = NULL;
+    }
+    l->urls[l->n_urls].url = llmh_strdup(url);
+    l->urls[l->n_urls++].parsed = p;
+    *parsed = p;
+    return 0;
+}
+
 /* Start it now: set up the easy handle and add it to the multi handle. */
 static void start_item(llmh_loop *l, loop_item *it)
 {
@@ -612,40 +650,11 @@ static void start_item(llmh_loop *l, loop_item *it)
     llmh_error_clear(x->err);
     llmh_http_log_request(x->req);
     x->started_ms = x->last_byte_ms = llmh_now_ms();
-    /* A batch sends thousands of requests to one URL: check it once. */
     CURLU *parsed = NULL;
-    size_t u = 0;
-    while (u < l->n_urls && (!x->req->url || strcmp(x->req->url, l->urls[u].url) != 0))
-        u++;
-    if (u < l->n_urls) {
-        parsed = l->urls[u].parsed;
-    } else {
-        char *checked = NULL;
-        if (!x->req->url || llmh_url_normalize(x->req->url, &checked, x->err) != LLMH_OK) {
-            if (!x->req->url)
-                llmh_error_set(x->err, LLMH_E_CONFIG, 0, "no URL to send the request to");
-            j->status = x->err->code;
-            free(checked);
-            item_fail(it);
-            return;
-        }
-        free(checked);
-        parsed = curl_url();
-        if (parsed && curl_url_set(parsed, CURLUPART_URL, x->req->url,
-                                   CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-            curl_url_cleanup(parsed); /* curl words the problem when it gets the string */
-            parsed = NULL;
-        }
-        /* Kept until the loop ends: curl reads a transfer's parsed URL
-         * after it was added. When the table is full, curl gets the string
-         * (and the URL is checked again next time). */
-        if (l->n_urls < sizeof l->urls / sizeof l->urls[0]) {
-            l->urls[l->n_urls].url = llmh_strdup(x->req->url);
-            l->urls[l->n_urls++].parsed = parsed;
-        } else {
-            curl_url_cleanup(parsed);
-            parsed = NULL;
-        }
+    if (loop_url(l, x->req->url, x->err, &parsed) != 0) {
+        j->status = x->err->code;
+        item_fail(it);
+        return;
     }
     if (setup(x, l->n_idle ? l->idle[--l->n_idle] : NULL, l->no_proxy, &l->headers, parsed) !=
         0) {
