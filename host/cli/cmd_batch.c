@@ -41,10 +41,65 @@ static size_t take_string(const llmh_jspan *v, llmh_buf *b)
     return off;
 }
 
-enum { F_PROVIDER, F_MODEL, F_SYSTEM, F_FALLBACK, F_PROMPT, N_STR_FIELDS };
-static const char *const str_fields[N_STR_FIELDS] = {"provider", "model", "system", "fallback",
-                                                     "prompt"};
+/* The members a fast-read line may have; the first N_STR_FIELDS are strings. */
+enum {
+    F_PROVIDER, F_MODEL, F_SYSTEM, F_FALLBACK, F_PROMPT, N_STR_FIELDS,
+    F_TEMPERATURE = N_STR_FIELDS, F_MAX_TOKENS, F_MESSAGES, F_STOP, N_FIELDS
+};
+static const char *const field_names[N_FIELDS] = {
+    "provider", "model", "system", "fallback", "prompt", "temperature", "max_tokens", "messages",
+    "stop"};
 #define NO_OFF ((size_t)-1)
+
+/* "messages": an array of {role, content} objects (other members skipped);
+ * the two strings' offsets in strs go to *offs in pairs. 0: not that. */
+static int read_messages(llmh_jscan *sc, llmh_buf *strs, size_t **offs, size_t *n)
+{
+    if (!llmh_jscan_eat(sc, '['))
+        return 0;
+    for (int first = 1; !llmh_jscan_eat(sc, ']'); first = 0) {
+        if ((!first && !llmh_jscan_eat(sc, ',')) || !llmh_jscan_eat(sc, '{'))
+            return 0;
+        size_t role = NO_OFF, content = NO_OFF;
+        int mfirst = 1, r;
+        llmh_jspan key, v;
+        while ((r = llmh_jscan_next_key(sc, &mfirst, &key)) == 1) {
+            size_t *slot = LLMH_JSPAN_IS(&key, "role")      ? &role
+                           : LLMH_JSPAN_IS(&key, "content") ? &content
+                                                            : NULL;
+            if (!slot) {
+                if (key.escaped || !llmh_jscan_skip(sc))
+                    return 0;
+                continue;
+            }
+            if (*slot != NO_OFF || !llmh_jscan_string(sc, &v))
+                return 0;
+            *slot = take_string(&v, strs);
+        }
+        if (r < 0 || role == NO_OFF || content == NO_OFF)
+            return 0;
+        *offs = llmh_xrealloc(*offs, (*n + 1) * 2 * sizeof **offs);
+        (*offs)[2 * *n] = role;
+        (*offs)[2 * *n + 1] = content;
+        (*n)++;
+    }
+    return 1;
+}
+
+/* "stop": an array of strings, their offsets in strs to *offs. 0: not that. */
+static int read_stop(llmh_jscan *sc, llmh_buf *strs, size_t **offs, size_t *n)
+{
+    if (!llmh_jscan_eat(sc, '['))
+        return 0;
+    llmh_jspan v;
+    for (int first = 1; !llmh_jscan_eat(sc, ']'); first = 0) {
+        if ((!first && !llmh_jscan_eat(sc, ',')) || !llmh_jscan_string(sc, &v))
+            return 0;
+        *offs = llmh_xrealloc(*offs, (*n + 1) * sizeof **offs);
+        (*offs)[(*n)++] = take_string(&v, strs);
+    }
+    return 1;
+}
 
 /* Read a line of the usual shape without building a tree: one object of
  * string members, temperature, max_tokens, "messages" as {role, content}
@@ -58,91 +113,43 @@ static int parse_line_fast(const char *text, size_t len, line_req *lr, llmh_chat
     if (!llmh_jscan_eat(&sc, '{'))
         return 0;
     llmh_buf strs = {0};
-    llmh_buf_reserve(&strs, len);
+    llmh_buf_reserve(&strs, len); /* decoded strings are never longer than the line */
     size_t off[N_STR_FIELDS], *msg_off = NULL, n_msg = 0, *stop_off = NULL, n_stop = 0;
     for (int i = 0; i < N_STR_FIELDS; i++)
         off[i] = NO_OFF;
     unsigned seen = 0;
-    int first = 1, ok = 0, has_temp = 0, r;
+    int first = 1, ok = 0, r;
     double temp = 0;
     long max_tokens = 0;
     llmh_jspan key, v;
     while ((r = llmh_jscan_next_key(&sc, &first, &key)) == 1) {
-        int f = -1;
-        for (int i = 0; i < N_STR_FIELDS && f < 0; i++)
-            if (llmh_jspan_is(&key, str_fields[i]))
-                f = i;
-        unsigned bit = 0;
-        if (f >= 0) {
-            bit = 1u << f;
-        } else if (LLMH_JSPAN_IS(&key, "temperature")) {
-            bit = 1u << N_STR_FIELDS;
-        } else if (LLMH_JSPAN_IS(&key, "max_tokens")) {
-            bit = 2u << N_STR_FIELDS;
-        } else if (LLMH_JSPAN_IS(&key, "messages")) {
-            bit = 4u << N_STR_FIELDS;
-        } else if (LLMH_JSPAN_IS(&key, "stop")) {
-            bit = 8u << N_STR_FIELDS;
-        } else if (key.escaped) {
-            goto out; /* it might spell one of ours */
+        int f = 0;
+        while (f < N_FIELDS && !llmh_jspan_is(&key, field_names[f]))
+            f++;
+        if (f == N_FIELDS) {
+            /* not ours, unless an escape spells one of ours */
+            if (key.escaped || !llmh_jscan_skip(&sc))
+                goto out;
+            continue;
         }
-        if (seen & bit)
+        if (seen & (1u << f))
             goto out; /* a repeated member: json-c keeps the last */
-        seen |= bit;
-        if (f >= 0) {
-            if (!llmh_jscan_string(&sc, &v))
-                goto out;
-            off[f] = take_string(&v, &strs);
-        } else if (bit == 1u << N_STR_FIELDS) {
-            if (!llmh_jscan_double(&sc, &temp) || isnan(temp) || temp < 0 || temp > 2)
-                goto out;
-            has_temp = 1;
-        } else if (bit == 2u << N_STR_FIELDS) {
-            if (!llmh_jscan_long(&sc, &max_tokens) || max_tokens <= 0)
-                goto out;
-        } else if (bit == 4u << N_STR_FIELDS) {
-            if (!llmh_jscan_eat(&sc, '['))
-                goto out;
-            for (int efirst = 1; !llmh_jscan_eat(&sc, ']'); efirst = 0) {
-                if (!efirst && !llmh_jscan_eat(&sc, ','))
-                    goto out;
-                if (!llmh_jscan_eat(&sc, '{'))
-                    goto out;
-                size_t role = NO_OFF, content = NO_OFF;
-                int mfirst = 1, mr;
-                llmh_jspan mkey;
-                while ((mr = llmh_jscan_next_key(&sc, &mfirst, &mkey)) == 1) {
-                    size_t *slot = LLMH_JSPAN_IS(&mkey, "role")      ? &role
-                                   : LLMH_JSPAN_IS(&mkey, "content") ? &content
-                                                                     : NULL;
-                    if (!slot) {
-                        if (mkey.escaped || !llmh_jscan_skip(&sc))
-                            goto out;
-                        continue;
-                    }
-                    if (*slot != NO_OFF || !llmh_jscan_string(&sc, &v))
-                        goto out;
-                    *slot = take_string(&v, &strs);
-                }
-                if (mr < 0 || role == NO_OFF || content == NO_OFF)
-                    goto out;
-                msg_off = llmh_xrealloc(msg_off, (n_msg + 1) * 2 * sizeof *msg_off);
-                msg_off[2 * n_msg] = role;
-                msg_off[2 * n_msg + 1] = content;
-                n_msg++;
-            }
-        } else if (bit == 8u << N_STR_FIELDS) {
-            if (!llmh_jscan_eat(&sc, '['))
-                goto out;
-            for (int efirst = 1; !llmh_jscan_eat(&sc, ']'); efirst = 0) {
-                if ((!efirst && !llmh_jscan_eat(&sc, ',')) || !llmh_jscan_string(&sc, &v))
-                    goto out;
-                stop_off = llmh_xrealloc(stop_off, (n_stop + 1) * sizeof *stop_off);
-                stop_off[n_stop++] = take_string(&v, &strs);
-            }
-        } else if (!llmh_jscan_skip(&sc)) {
-            goto out;
+        seen |= 1u << f;
+        int good;
+        switch (f) {
+        case F_TEMPERATURE:
+            good = llmh_jscan_double(&sc, &temp) && !isnan(temp) && temp >= 0 && temp <= 2;
+            break;
+        case F_MAX_TOKENS: good = llmh_jscan_long(&sc, &max_tokens) && max_tokens > 0; break;
+        case F_MESSAGES: good = read_messages(&sc, &strs, &msg_off, &n_msg); break;
+        case F_STOP: good = read_stop(&sc, &strs, &stop_off, &n_stop); break;
+        default:
+            good = llmh_jscan_string(&sc, &v);
+            if (good)
+                off[f] = take_string(&v, &strs);
         }
+        if (!good)
+            goto out;
     }
     if (r < 0 || llmh_jscan_peek(&sc) != 0)
         goto out; /* bad syntax, or something after the object */
@@ -158,10 +165,10 @@ static int parse_line_fast(const char *text, size_t len, line_req *lr, llmh_chat
         req->model = STR(F_MODEL);
     req->system = STR(F_SYSTEM);
     req->fallback = STR(F_FALLBACK);
-    req->has_temperature = has_temp;
+    req->has_temperature = (seen & (1u << F_TEMPERATURE)) != 0;
     req->temperature = temp;
     req->max_tokens = max_tokens;
-    if (seen & (8u << N_STR_FIELDS)) {
+    if (seen & (1u << F_STOP)) {
         lr->stop = llmh_xcalloc(n_stop ? n_stop : 1, sizeof *lr->stop);
         for (size_t i = 0; i < n_stop; i++)
             lr->stop[i] = base + stop_off[i];
