@@ -18,20 +18,13 @@
 
 #include "errors.h"
 #include "hostapi.h"
+#include "plugin_harness.h"
 #include "provider.h"
 #include "registry.h"
 #include "settings.h"
 #include "util.h"
 
-#ifndef PLUGIN_DIR
-#error "PLUGIN_DIR must name the directory of the built provider plugins"
-#endif
-
 #include "suites.h"
-
-static char g_tmp[256];
-static llmh_settings *g_reg_settings;
-static llmh_registry *g_reg;
 
 /* Variables that would leak the user's setup into the tests. */
 static const char *const g_env_vars[] = {"ANTHROPIC_API_KEY",
@@ -48,106 +41,7 @@ static const char *const g_env_vars[] = {"ANTHROPIC_API_KEY",
                                          "LLMHOST_LLM_ANTHROPIC_ENDPOINT_THINKING_BUDGET",
                                          NULL};
 
-/* ---- a call as the host would make it */
 
-typedef struct {
-    const llmh_provider_rec *rec;
-    llmh_settings *s;
-    char *url;
-    llmh_call_private priv;
-    llmh_call call;
-    llmh_http_req req;
-} tcall;
-
-static int tcall_open(tcall *t, const char *key, llmh_settings *s, const char *api_key)
-{
-    memset(t, 0, sizeof *t);
-    t->rec = g_reg ? llmh_registry_find(g_reg, key) : NULL;
-    CU_ASSERT_PTR_NOT_NULL(t->rec);
-    if (!t->rec) {
-        fprintf(stderr, "\n  provider %s is not registered (plugins from %s)\n", key, PLUGIN_DIR);
-        llmh_settings_free(s);
-        return -1;
-    }
-    t->s = s ? s : llmh_settings_new();
-    llmh_error err;
-    memset(&err, 0, sizeof err);
-    llmh_status st = llmh_provider_resolve_url(t->s, t->rec->p, &t->url, &err);
-    CU_ASSERT_EQUAL(st, LLMH_OK);
-    if (st != LLMH_OK) {
-        fprintf(stderr, "\n  %s: %s\n", key, err.message);
-        llmh_settings_free(t->s);
-        return -1;
-    }
-    t->priv.settings = t->s;
-    t->call.struct_size = sizeof(llmh_call);
-    t->call.host = llmh_host_table();
-    t->call.provider = t->rec->p;
-    t->call.base_url = t->url;
-    t->call.api_key = api_key;
-    t->call.plugin_state = t->rec->plugin ? t->rec->plugin->state : NULL;
-    t->call.host_private = &t->priv;
-    llmh_http_req_init(&t->req, t->url);
-    return 0;
-}
-
-static void tcall_close(tcall *t)
-{
-    if (t->priv.tok)
-        json_tokener_free(t->priv.tok);
-    llmh_http_req_clear(&t->req);
-    free(t->url);
-    llmh_settings_free(t->s);
-    memset(t, 0, sizeof *t);
-}
-
-static const llmh_codec *codec_of(const tcall *t)
-{
-    return t->rec->p->codec;
-}
-
-/* Settings from key, value pairs ending with NULL. */
-static llmh_settings *settings_of(const char *key, ...)
-{
-    llmh_settings *s = llmh_settings_new();
-    va_list ap;
-    va_start(ap, key);
-    for (const char *k = key; k; k = va_arg(ap, const char *)) {
-        const char *v = va_arg(ap, const char *);
-        llmh_settings_set(s, k, v, LLMH_SRC_CLI);
-    }
-    va_end(ap);
-    return s;
-}
-
-static const llmh_header *find_header(const llmh_http_req *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return &r->headers[i];
-    return NULL;
-}
-
-static const char *body_text(llmh_http_req *r)
-{
-    /* The tree, made from the text when the codec wrote text. */
-    json_object *body = llmh_http_req_body(r);
-    return body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
-                   : "(no body)";
-}
-
-#define ASSERT_STR(actual, expected)                                                               \
-    do {                                                                                           \
-        const char *a_ = (actual), *e_ = (expected);                                               \
-        CU_ASSERT_PTR_NOT_NULL(a_);                                                                \
-        if (a_) {                                                                                  \
-            CU_ASSERT_STRING_EQUAL(a_, e_);                                                        \
-            if (strcmp(a_, e_) != 0)                                                               \
-                fprintf(stderr, "\n  %s:%d:\n    got      %s\n    expected %s\n", __FILE__,        \
-                        __LINE__, a_, e_);                                                         \
-        }                                                                                          \
-    } while (0)
 
 /* A header with this value and secrecy. */
 #define ASSERT_HEADER(req_, name_, value_, secret_)                                                \
@@ -234,10 +128,10 @@ static int str_eq_or_null(const char *a, const char *b)
 
 static void test_native_plugins_pass_the_gate_with_their_descriptors(void)
 {
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g_reg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(th_reg);
     for (size_t i = 0; i < sizeof g_expect / sizeof g_expect[0]; i++) {
         const expect_desc *e = &g_expect[i];
-        llmh_plugin_rec *pl = llmh_registry_find_plugin(g_reg, e->key);
+        llmh_plugin_rec *pl = llmh_registry_find_plugin(th_reg, e->key);
         CU_ASSERT_PTR_NOT_NULL(pl);
         if (!pl) {
             fprintf(stderr, "\n  plugin %s not found in %s\n", e->key, PLUGIN_DIR);
@@ -246,7 +140,7 @@ static void test_native_plugins_pass_the_gate_with_their_descriptors(void)
         CU_ASSERT_EQUAL(pl->gate, LLMH_GATE_OK);
         if (pl->gate != LLMH_GATE_OK)
             fprintf(stderr, "\n  %s refused: %s\n", e->key, pl->reason ? pl->reason : "?");
-        const llmh_provider_rec *r = llmh_registry_find(g_reg, e->key);
+        const llmh_provider_rec *r = llmh_registry_find(th_reg, e->key);
         CU_ASSERT_PTR_NOT_NULL(r);
         if (!r)
             continue;
@@ -286,7 +180,7 @@ static void test_native_plugins_declare_the_settings_they_read(void)
                 {"anthropic", "llm.anthropic.thinking_budget"},
                 {"anthropic_endpoint", "llm.anthropic_endpoint.thinking_budget"}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const llmh_provider_rec *r = llmh_registry_find(g_reg, want[i].key);
+        const llmh_provider_rec *r = llmh_registry_find(th_reg, want[i].key);
         CU_ASSERT_PTR_NOT_NULL(r);
         if (!r)
             continue;
@@ -462,7 +356,7 @@ static void test_ollama_url_without_port_gets_11434(void)
 
 static void test_anthropic_endpoint_needs_a_url(void)
 {
-    const llmh_provider_rec *r = llmh_registry_find(g_reg, "anthropic_endpoint");
+    const llmh_provider_rec *r = llmh_registry_find(th_reg, "anthropic_endpoint");
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     llmh_settings *s = llmh_settings_new();
     char *url = NULL;
@@ -2087,36 +1981,9 @@ static void test_anthropic_fast_path_agrees_with_json_parse(void)
 
 /* ---- suite */
 
-static int suite_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/llmh-native-XXXXXX");
-    if (!mkdtemp(g_tmp))
-        return -1;
-    char *xdg = llmh_sprintf("%s/xdg-data", g_tmp);
-    setenv("XDG_DATA_HOME", xdg, 1);
-    free(xdg);
-    for (size_t i = 0; g_env_vars[i]; i++)
-        unsetenv(g_env_vars[i]);
-    g_reg_settings = llmh_settings_new();
-    if (!g_reg_settings)
-        return -1;
-    g_reg = llmh_registry_new(g_reg_settings);
-    llmh_registry_set_cli_path(g_reg, PLUGIN_DIR);
-    llmh_registry_load(g_reg);
-    return 0;
-}
+static int suite_init(void) { return th_suite_init("/tmp/llmh-native-XXXXXX", g_env_vars); }
 
-static int suite_clean(void)
-{
-    llmh_registry_free(g_reg);
-    g_reg = NULL;
-    llmh_settings_free(g_reg_settings);
-    g_reg_settings = NULL;
-    char *cmd = llmh_sprintf("rm -rf '%s'", g_tmp);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
+static int suite_clean(void) { return th_suite_clean(); }
 
 int llmh_test_register_native_plugins(void)
 {

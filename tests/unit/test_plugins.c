@@ -11,21 +11,13 @@
 #include <unistd.h>
 
 #include "hostapi.h"
+#include "plugin_harness.h"
 #include "provider.h"
 #include "registry.h"
 #include "settings.h"
-#include "suites.h"
 #include "util.h"
 
-#ifndef PLUGIN_DIR
-#error "PLUGIN_DIR must name the directory of the built provider plugins"
-#endif
-
 #include "suites.h"
-
-static char g_tmp[256];
-static llmh_settings *g_reg_settings; /* the registry's own */
-static llmh_registry *g_reg;
 
 /* Variables that would leak the user's setup into the tests. */
 static const char *const g_env_vars[] = {
@@ -38,101 +30,7 @@ static const char *const g_env_vars[] = {
     "LLMHOST_LLM_OPENROUTER_URL", "LLMHOST_LLM_XAI_URL", "LLMHOST_LLM_DEEPSEEK_URL",
     "LLMHOST_LLM_IONOS_URL", "LLMHOST_LLM_REQUESTY_URL", NULL};
 
-/* ---- a call as the host would make it */
 
-typedef struct {
-    const llmh_provider_rec *rec;
-    llmh_settings *s;
-    char *url;
-    llmh_call_private priv;
-    llmh_call call;
-    llmh_http_req req;
-} tcall;
-
-/* Resolve key's URL from s (NULL: fresh settings) and set up a call. Returns
- * 0 on success; on failure the test has already recorded why. */
-static int tcall_open(tcall *t, const char *key, llmh_settings *s, const char *api_key)
-{
-    memset(t, 0, sizeof *t);
-    t->rec = g_reg ? llmh_registry_find(g_reg, key) : NULL;
-    CU_ASSERT_PTR_NOT_NULL(t->rec);
-    if (!t->rec) {
-        fprintf(stderr, "\n  provider %s is not registered\n", key);
-        llmh_settings_free(s);
-        return -1;
-    }
-    t->s = s ? s : llmh_settings_new();
-    llmh_error err;
-    memset(&err, 0, sizeof err);
-    llmh_status st = llmh_provider_resolve_url(t->s, t->rec->p, &t->url, &err);
-    CU_ASSERT_EQUAL(st, LLMH_OK);
-    if (st != LLMH_OK) {
-        llmh_settings_free(t->s);
-        return -1;
-    }
-    t->priv.settings = t->s;
-    t->call.struct_size = sizeof(llmh_call);
-    t->call.host = llmh_host_table();
-    t->call.provider = t->rec->p;
-    t->call.base_url = t->url;
-    t->call.api_key = api_key;
-    t->call.plugin_state = t->rec->plugin ? t->rec->plugin->state : NULL;
-    t->call.host_private = &t->priv;
-    llmh_http_req_init(&t->req, t->url);
-    return 0;
-}
-
-static void tcall_close(tcall *t)
-{
-    if (t->priv.tok)
-        json_tokener_free(t->priv.tok);
-    llmh_http_req_clear(&t->req);
-    free(t->url);
-    llmh_settings_free(t->s);
-    memset(t, 0, sizeof *t);
-}
-
-static const llmh_codec *codec_of(const tcall *t)
-{
-    return t->rec->p->codec ? t->rec->p->codec : llmh_host_table()->openai;
-}
-
-static llmh_settings *settings_with(const char *key, const char *value)
-{
-    llmh_settings *s = llmh_settings_new();
-    if (key)
-        llmh_settings_set(s, key, value, LLMH_SRC_CLI);
-    return s;
-}
-
-static const llmh_header *find_header(const llmh_http_req *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return &r->headers[i];
-    return NULL;
-}
-
-static const char *body_text(llmh_http_req *r)
-{
-    /* The tree, made from the text when the codec wrote text. */
-    json_object *body = llmh_http_req_body(r);
-    return body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
-                   : "(no body)";
-}
-
-#define ASSERT_STR(actual, expected)                                                          \
-    do {                                                                                      \
-        const char *a_ = (actual), *e_ = (expected);                                          \
-        CU_ASSERT_PTR_NOT_NULL(a_);                                                           \
-        if (a_) {                                                                             \
-            CU_ASSERT_STRING_EQUAL(a_, e_);                                                   \
-            if (strcmp(a_, e_) != 0)                                                          \
-                fprintf(stderr, "\n  %s:%d:\n    got      %s\n    expected %s\n", __FILE__,   \
-                        __LINE__, a_, e_);                                                    \
-        }                                                                                     \
-    } while (0)
 
 static const llmh_message g_msgs[] = {{"system", "Be brief."}, {"user", "Hi \"there\""}};
 
@@ -193,10 +91,10 @@ static int str_eq_or_null(const char *a, const char *b)
 
 static void test_plugins_load_and_register_their_keys(void)
 {
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g_reg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(th_reg);
     for (size_t i = 0; i < sizeof g_expect / sizeof g_expect[0]; i++) {
         const expect_desc *e = &g_expect[i];
-        llmh_plugin_rec *pl = llmh_registry_find_plugin(g_reg, e->key);
+        llmh_plugin_rec *pl = llmh_registry_find_plugin(th_reg, e->key);
         CU_ASSERT_PTR_NOT_NULL(pl);
         if (!pl) {
             fprintf(stderr, "\n  plugin %s not found in %s\n", e->key, PLUGIN_DIR);
@@ -205,7 +103,7 @@ static void test_plugins_load_and_register_their_keys(void)
         CU_ASSERT_EQUAL(pl->gate, LLMH_GATE_OK);
         if (pl->gate != LLMH_GATE_OK)
             fprintf(stderr, "\n  %s refused: %s\n", e->key, pl->reason ? pl->reason : "?");
-        const llmh_provider_rec *r = llmh_registry_find(g_reg, e->key);
+        const llmh_provider_rec *r = llmh_registry_find(th_reg, e->key);
         CU_ASSERT_PTR_NOT_NULL(r);
         if (!r)
             continue;
@@ -231,7 +129,7 @@ static void test_plugins_load_and_register_their_keys(void)
 
 static void test_openai_declares_organization_setting(void)
 {
-    const llmh_provider_rec *r = llmh_registry_find(g_reg, "openai");
+    const llmh_provider_rec *r = llmh_registry_find(th_reg, "openai");
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     int found = 0;
     for (size_t i = 0; r->p->settings && r->p->settings[i]; i++)
@@ -245,7 +143,7 @@ static void expect_url(const char *key, const char *setting, const char *value,
                        const char *expected)
 {
     tcall t;
-    if (tcall_open(&t, key, settings_with(setting, value), NULL) != 0)
+    if (tcall_open(&t, key, settings_of(setting, value, NULL), NULL) != 0)
         return;
     ASSERT_STR(t.url, expected);
     tcall_close(&t);
@@ -307,7 +205,7 @@ static void test_openai_build_chat_headers(void)
     tcall_close(&t);
 
     /* Set: sent (not a secret); blank: not sent. */
-    if (tcall_open(&t, "openai", settings_with("llm.openai.organization", "org-123"), "K") != 0)
+    if (tcall_open(&t, "openai", settings_of("llm.openai.organization", "org-123", NULL), "K") != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     const llmh_header *org = find_header(&t.req, "OpenAI-Organization");
@@ -324,7 +222,7 @@ static void test_openai_build_chat_headers(void)
     ASSERT_STR(llmh_http_req_header(&t.req, "Authorization"), "Bearer K");
     tcall_close(&t);
 
-    if (tcall_open(&t, "openai", settings_with("llm.openai.organization", "  "), "K") != 0)
+    if (tcall_open(&t, "openai", settings_of("llm.openai.organization", "  ", NULL), "K") != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     CU_ASSERT_PTR_NULL(find_header(&t.req, "OpenAI-Organization"));
@@ -427,13 +325,13 @@ static void test_google_build_models_native(void)
     tcall_close(&t);
 
     /* Another base: only a trailing /openai is dropped; its query is kept. */
-    if (tcall_open(&t, "google", settings_with("llm.google.url", "https://gw.example.com/v1beta/openai/"),
+    if (tcall_open(&t, "google", settings_of("llm.google.url", "https://gw.example.com/v1beta/openai/", NULL),
                    "GK") != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_models(&t.call, &t.req, &err), LLMH_OK);
     ASSERT_STR(t.req.url, "https://gw.example.com/v1beta/models?pageSize=1000");
     tcall_close(&t);
-    if (tcall_open(&t, "google", settings_with("llm.google.url", "https://gw.example.com/g?team=a"),
+    if (tcall_open(&t, "google", settings_of("llm.google.url", "https://gw.example.com/g?team=a", NULL),
                    "GK") != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_models(&t.call, &t.req, &err), LLMH_OK);
@@ -653,7 +551,7 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
 
     /* Opted in. */
     if (tcall_open(&t, "openai_endpoint",
-                   settings_with("llm.openai_endpoint.stream_usage", "true"), NULL) != 0)
+                   settings_of("llm.openai_endpoint.stream_usage", "true", NULL), NULL) != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *so = NULL, *iu = NULL;
@@ -664,7 +562,7 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
 
     /* Thinking off. */
     if (tcall_open(&t, "openai_endpoint",
-                   settings_with("llm.openai_endpoint.enable_thinking", "false"), NULL) != 0)
+                   settings_of("llm.openai_endpoint.enable_thinking", "false", NULL), NULL) != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     json_object *kw = NULL;
@@ -677,7 +575,7 @@ static void test_openai_endpoint_stream_usage_and_thinking(void)
 
     /* Thinking explicitly on: nothing sent. */
     if (tcall_open(&t, "openai_endpoint",
-                   settings_with("llm.openai_endpoint.enable_thinking", "true"), NULL) != 0)
+                   settings_of("llm.openai_endpoint.enable_thinking", "true", NULL), NULL) != 0)
         return;
     CU_ASSERT_EQUAL(codec_of(&t)->build_chat(&t.call, &p, &t.req, &err), LLMH_OK);
     CU_ASSERT_EQUAL(has_member(llmh_http_req_body(&t.req), "chat_template_kwargs"), 0);
@@ -1027,36 +925,9 @@ static void test_llamacpp_context_size_is_context_error(void)
 
 /* ---- suite */
 
-static int suite_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/llmh-plugins-XXXXXX");
-    if (!mkdtemp(g_tmp))
-        return -1;
-    char *xdg = llmh_sprintf("%s/xdg-data", g_tmp);
-    setenv("XDG_DATA_HOME", xdg, 1);
-    free(xdg);
-    for (size_t i = 0; g_env_vars[i]; i++)
-        unsetenv(g_env_vars[i]);
-    g_reg_settings = llmh_settings_new();
-    if (!g_reg_settings)
-        return -1;
-    g_reg = llmh_registry_new(g_reg_settings);
-    llmh_registry_set_cli_path(g_reg, PLUGIN_DIR);
-    llmh_registry_load(g_reg);
-    return 0;
-}
+static int suite_init(void) { return th_suite_init("/tmp/llmh-plugins-XXXXXX", g_env_vars); }
 
-static int suite_clean(void)
-{
-    llmh_registry_free(g_reg);
-    g_reg = NULL;
-    llmh_settings_free(g_reg_settings);
-    g_reg_settings = NULL;
-    char *cmd = llmh_sprintf("rm -rf '%s'", g_tmp);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
+static int suite_clean(void) { return th_suite_clean(); }
 
 int llmh_test_register_plugins(void)
 {
