@@ -59,6 +59,8 @@
 #endif
 
 #define MAX_RUNS 51
+#define BENCH_NAME "stream_native"
+#include "bench_util.h"
 #define TARGET_EVENTS_PER_S 1000000.0
 
 /* ---- recordings */
@@ -114,15 +116,6 @@ typedef struct recording {
     size_t n_payloads;
 } recording;
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "stream_native: out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
 
 typedef struct builder {
     char *w;
@@ -296,35 +289,9 @@ static int on_line_count(void *ud, const char *line, size_t len)
     return 0;
 }
 
-/* ---- timing */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double tmp[MAX_RUNS];
-    memcpy(tmp, v, (size_t)n * sizeof *v);
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
 
 typedef enum {
     CASE_OLLAMA,
@@ -460,17 +427,6 @@ static void usage(FILE *f)
             MAX_RUNS, PLUGIN_DIR);
 }
 
-static long arg_long(const char *opt, const char *v, long lo, long hi)
-{
-    char *end;
-    errno = 0;
-    long n = v ? strtol(v, &end, 10) : 0;
-    if (!v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "stream_native: %s wants a number from %ld to %ld\n", opt, lo, hi);
-        exit(2);
-    }
-    return n;
-}
 
 int main(int argc, char **argv)
 {
