@@ -73,7 +73,6 @@ typedef struct recording {
     size_t content_bytes; /* expected decoded content, sse+openai only */
 } recording;
 
-
 static void put(char **w, const char *s, size_t n)
 {
     memcpy(*w, s, n);
@@ -171,10 +170,6 @@ static int on_line_count(void *ud, const char *line, size_t len)
     s->bytes += len;
     return 0;
 }
-
-
-
-
 
 typedef enum { CASE_SSE_OPENAI, CASE_SSE, CASE_NDJSON, CASE_JSONC, N_CASES } case_id;
 static const char *const case_names[N_CASES] = {"sse+openai", "sse", "ndjson", "json-c"};
@@ -296,7 +291,6 @@ static void usage(FILE *f)
             "  --json       one JSON document on stdout instead of the table\n",
             MAX_RUNS);
 }
-
 
 int main(int argc, char **argv)
 {

@@ -116,7 +116,6 @@ typedef struct recording {
     size_t n_payloads;
 } recording;
 
-
 typedef struct builder {
     char *w;
     recording *r;
@@ -289,10 +288,6 @@ static int on_line_count(void *ud, const char *line, size_t len)
     return 0;
 }
 
-
-
-
-
 typedef enum {
     CASE_OLLAMA,
     CASE_ANTHROPIC,
@@ -426,7 +421,6 @@ static void usage(FILE *f)
             "  --json          one JSON document on stdout instead of the table\n",
             MAX_RUNS, PLUGIN_DIR);
 }
-
 
 int main(int argc, char **argv)
 {
