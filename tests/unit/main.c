@@ -25,6 +25,18 @@ static const struct {
     {"profile", llmh_test_register_profile},
 };
 
+int llmh_test_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+                    const llmh_test *tests, size_t n)
+{
+    CU_pSuite s = CU_add_suite(name, init, clean);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)

@@ -659,13 +659,7 @@ static void test_breaker_config_from_settings_with_provider_overrides(void)
 
 int llmh_test_register_breaker(void)
 {
-    CU_pSuite s = CU_add_suite("breaker", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_breaker_opens_after_n_consecutive_failures",
          test_breaker_opens_after_n_consecutive_failures},
         {"test_breaker_successes_reset_the_consecutive_count",
@@ -703,8 +697,5 @@ int llmh_test_register_breaker(void)
         {"test_breaker_config_from_settings_with_provider_overrides",
          test_breaker_config_from_settings_with_provider_overrides},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("breaker", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

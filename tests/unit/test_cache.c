@@ -1017,10 +1017,7 @@ static void test_cache_concurrent_gets_and_puts_stay_consistent(void)
 
 int llmh_test_register_cache(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
 #define T(f) {#f, f}
         T(test_sha256_fips_180_vectors),
         T(test_sha256_padding_edges_one_shot_and_incremental),
@@ -1050,11 +1047,5 @@ int llmh_test_register_cache(void)
         T(test_cache_concurrent_gets_and_puts_stay_consistent),
 #undef T
     };
-    CU_pSuite suite = CU_add_suite("cache", suite_init, suite_clean);
-    if (!suite)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("cache", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

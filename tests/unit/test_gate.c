@@ -351,13 +351,7 @@ static int suite_clean(void)
 
 int llmh_test_register_gate(void)
 {
-    CU_pSuite s = CU_add_suite("gate", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_gate_accepts_good_plugin", test_gate_accepts_good_plugin},
         {"test_gate_refuses_missing_entry_point", test_gate_refuses_missing_entry_point},
         {"test_gate_refuses_bad_magic", test_gate_refuses_bad_magic},
@@ -379,8 +373,5 @@ int llmh_test_register_gate(void)
         {"test_search_path_order_cli_env_setting_user", test_search_path_order_cli_env_setting_user},
         {"test_refused_plugins_stay_listed", test_refused_plugins_stay_listed},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("gate", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

@@ -600,37 +600,23 @@ static void test_json_write_double_shortest_text(void)
 
 int llmh_test_register_jscan(void)
 {
-    CU_pSuite s = CU_add_suite("jscan", NULL, NULL);
-    if (!s ||
-        !CU_add_test(s, "test_jscan_skips_every_value_kind", test_jscan_skips_every_value_kind) ||
-        !CU_add_test(s, "test_jscan_rejects_malformed_text", test_jscan_rejects_malformed_text) ||
-        !CU_add_test(s, "test_jscan_decodes_escapes_and_surrogate_pairs",
-                     test_jscan_decodes_escapes_and_surrogate_pairs) ||
-        !CU_add_test(s, "test_openai_fast_path_matches_full_parser",
-                     test_openai_fast_path_matches_full_parser) ||
-        !CU_add_test(s, "test_openai_event_errors_still_reported",
-                     test_openai_event_errors_still_reported) ||
-        !CU_add_test(s, "test_json_write_round_trips_and_escapes",
-                     test_json_write_round_trips_and_escapes) ||
-        !CU_add_test(s, "test_jscan_double_reads_json_numbers_only",
-                     test_jscan_double_reads_json_numbers_only) ||
-        !CU_add_test(s, "test_json_write_double_shortest_text",
-                     test_json_write_double_shortest_text) ||
-        !CU_add_test(s, "test_json_fields_is_in_the_host_table",
-                     test_json_fields_is_in_the_host_table) ||
-        !CU_add_test(s, "test_json_fields_reads_paths_of_every_kind",
-                     test_json_fields_reads_paths_of_every_kind) ||
-        !CU_add_test(s, "test_json_fields_decodes_strings_like_json_c",
-                     test_json_fields_decodes_strings_like_json_c) ||
-        !CU_add_test(s, "test_json_fields_duplicate_members_last_wins",
-                     test_json_fields_duplicate_members_last_wins) ||
-        !CU_add_test(s, "test_json_fields_gives_up_when_unsure",
-                     test_json_fields_gives_up_when_unsure) ||
-        !CU_add_test(s, "test_json_fields_strings_stay_put", test_json_fields_strings_stay_put) ||
-        !CU_add_test(s, "test_json_fields_buffer_is_per_thread",
-                     test_json_fields_buffer_is_per_thread) ||
-        !CU_add_test(s, "test_json_fields_agrees_with_json_parse",
-                     test_json_fields_agrees_with_json_parse))
-        return -1;
-    return 0;
+    static const llmh_test tests[] = {
+        LLMH_TEST(test_jscan_skips_every_value_kind),
+        LLMH_TEST(test_jscan_rejects_malformed_text),
+        LLMH_TEST(test_jscan_decodes_escapes_and_surrogate_pairs),
+        LLMH_TEST(test_openai_fast_path_matches_full_parser),
+        LLMH_TEST(test_openai_event_errors_still_reported),
+        LLMH_TEST(test_json_write_round_trips_and_escapes),
+        LLMH_TEST(test_jscan_double_reads_json_numbers_only),
+        LLMH_TEST(test_json_write_double_shortest_text),
+        LLMH_TEST(test_json_fields_is_in_the_host_table),
+        LLMH_TEST(test_json_fields_reads_paths_of_every_kind),
+        LLMH_TEST(test_json_fields_decodes_strings_like_json_c),
+        LLMH_TEST(test_json_fields_duplicate_members_last_wins),
+        LLMH_TEST(test_json_fields_gives_up_when_unsure),
+        LLMH_TEST(test_json_fields_strings_stay_put),
+        LLMH_TEST(test_json_fields_buffer_is_per_thread),
+        LLMH_TEST(test_json_fields_agrees_with_json_parse),
+    };
+    return llmh_test_suite("jscan", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

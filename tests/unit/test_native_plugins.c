@@ -1987,13 +1987,7 @@ static int suite_clean(void) { return th_suite_clean(); }
 
 int llmh_test_register_native_plugins(void)
 {
-    CU_pSuite s = CU_add_suite("native_plugins", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
 #define T(fn) {#fn, fn}
         T(test_native_plugins_pass_the_gate_with_their_descriptors),
         T(test_native_plugins_declare_the_settings_they_read),
@@ -2024,8 +2018,5 @@ int llmh_test_register_native_plugins(void)
         T(test_anthropic_fast_path_agrees_with_json_parse),
 #undef T
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("native_plugins", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

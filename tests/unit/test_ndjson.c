@@ -200,13 +200,7 @@ static void test_ndjson_line_longer_than_max_fails(void)
 
 int llmh_test_register_ndjson(void)
 {
-    CU_pSuite s = CU_add_suite("ndjson", NULL, NULL);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_ndjson_ollama_stream_same_lines_at_every_split",
          test_ndjson_ollama_stream_same_lines_at_every_split},
         {"test_ndjson_crlf_stream_same_lines_at_every_split",
@@ -220,8 +214,5 @@ int llmh_test_register_ndjson(void)
          test_ndjson_callback_abort_value_is_returned},
         {"test_ndjson_line_longer_than_max_fails", test_ndjson_line_longer_than_max_fails},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("ndjson", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

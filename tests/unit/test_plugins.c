@@ -931,13 +931,7 @@ static int suite_clean(void) { return th_suite_clean(); }
 
 int llmh_test_register_plugins(void)
 {
-    CU_pSuite s = CU_add_suite("plugins", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_plugins_load_and_register_their_keys", test_plugins_load_and_register_their_keys},
         {"test_openai_declares_organization_setting", test_openai_declares_organization_setting},
         {"test_url_defaults", test_url_defaults},
@@ -963,8 +957,5 @@ int llmh_test_register_plugins(void)
         {"test_llamacpp_context_size_is_context_error",
          test_llamacpp_context_size_is_context_error},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("plugins", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

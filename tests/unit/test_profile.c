@@ -719,10 +719,7 @@ static void test_a_valid_pipeline_loads_in_order(void)
 
 int llmh_test_register_profile(void)
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const llmh_test tests[] = {
 #define T(f) {#f, f}
         T(test_profile_layer_ranks_between_file_and_environment),
         T(test_clone_is_deep_and_keeps_origins_aliases_and_sections),
@@ -748,11 +745,5 @@ int llmh_test_register_profile(void)
         T(test_a_valid_pipeline_loads_in_order),
 #undef T
     };
-    CU_pSuite suite = CU_add_suite("profile", suite_init, suite_clean);
-    if (!suite)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("profile", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

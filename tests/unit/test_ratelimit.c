@@ -346,13 +346,7 @@ static void test_ratelimit_limits_from_settings(void)
 
 int llmh_test_register_ratelimit(void)
 {
-    CU_pSuite s = CU_add_suite("ratelimit", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_ratelimit_rpm_60_spaces_requests_a_second_apart",
          test_ratelimit_rpm_60_spaces_requests_a_second_apart},
         {"test_ratelimit_burst_lets_that_many_through_at_once",
@@ -380,8 +374,5 @@ int llmh_test_register_ratelimit(void)
          test_ratelimit_estimate_is_a_quarter_of_the_bytes_plus_max_tokens},
         {"test_ratelimit_limits_from_settings", test_ratelimit_limits_from_settings},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("ratelimit", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

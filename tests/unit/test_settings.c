@@ -3,6 +3,7 @@
  * TEST_SRCDIR/fixtures/settings (TEST_SRCDIR: the tests/unit source folder,
  * given by Makefile.am; tests/unit under the current directory otherwise). */
 #include "settings.h"
+#include "suites.h"
 
 #include "log.h"
 
@@ -18,7 +19,6 @@
 #define TEST_SRCDIR "tests/unit"
 #endif
 
-int llmh_test_register_settings(void);
 
 extern char **environ;
 
@@ -1121,10 +1121,7 @@ static void test_source_text_describes_each_layer(void)
 
 int llmh_test_register_settings(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
 #define T(f) {#f, f}
         T(test_cli_beats_llmhost_env),
         T(test_llmhost_env_beats_alias_env),
@@ -1186,11 +1183,5 @@ int llmh_test_register_settings(void)
         T(test_source_text_describes_each_layer),
 #undef T
     };
-    CU_pSuite suite = CU_add_suite("settings", suite_init, suite_clean);
-    if (!suite)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("settings", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

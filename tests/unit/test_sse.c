@@ -464,13 +464,7 @@ static void test_sse_reset_forgets_partial_event_and_id(void)
 
 int llmh_test_register_sse(void)
 {
-    CU_pSuite s = CU_add_suite("sse", NULL, NULL);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_sse_openai_stream_same_events_at_every_split_lf_crlf_cr",
          test_sse_openai_stream_same_events_at_every_split_lf_crlf_cr},
         {"test_sse_anthropic_named_events_same_at_every_split_lf_crlf_cr",
@@ -502,8 +496,5 @@ int llmh_test_register_sse(void)
         {"test_sse_reset_forgets_partial_event_and_id",
          test_sse_reset_forgets_partial_event_and_id},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("sse", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suites.h"
 #include "think.h"
 
-int llmh_test_register_think(void);
 
 #define FEED(t, lit, a, r) llmh_think_feed((t), (lit), sizeof(lit) - 1, (a), (r))
 
@@ -320,13 +320,7 @@ static void test_think_reset_and_finish_start_a_new_text(void)
 
 int llmh_test_register_think(void)
 {
-    CU_pSuite s = CU_add_suite("think", NULL, NULL);
-    if (!s)
-        return -1;
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_think_strip_whole_response_separates_reasoning",
          test_think_strip_whole_response_separates_reasoning},
         {"test_think_table_whole_text", test_think_table_whole_text},
@@ -357,8 +351,5 @@ int llmh_test_register_think(void)
         {"test_think_reset_and_finish_start_a_new_text",
          test_think_reset_and_finish_start_a_new_text},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("think", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

@@ -414,13 +414,7 @@ static void test_url_host_extracts_bare_host(void)
 
 int llmh_test_register_url(void)
 {
-    CU_pSuite s = CU_add_suite("url", NULL, NULL);
-    if (!s)
-        return -1;
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const llmh_test tests[] = {
         {"test_url_no_scheme_gets_http_for_local_hosts",
          test_url_no_scheme_gets_http_for_local_hosts},
         {"test_url_no_scheme_gets_https_for_public_hosts",
@@ -449,8 +443,5 @@ int llmh_test_register_url(void)
         {"test_url_default_port_added_only_when_missing",
          test_url_default_port_added_only_when_missing},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return llmh_test_suite("url", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
